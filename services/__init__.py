@@ -1,0 +1,1 @@
+"""The platform's service processes and their shared runtime (``services.kit``)."""

@@ -1,0 +1,1 @@
+"""The assistant service: Chat with an LLM that calls the platform's own tools."""

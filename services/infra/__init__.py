@@ -1,0 +1,1 @@
+"""The infra service: Deployments, monitoring, drift alerts and cluster connections."""

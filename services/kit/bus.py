@@ -1,0 +1,152 @@
+"""The NATS connection: stream provisioning, publishing with ``Nats-Msg-Id``, queries."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import PubAck, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+
+from contracts.catalog import MessageSpec
+from contracts.envelope import Envelope
+from contracts.messages import QueryError, QueryReply
+from contracts.subjects import (
+    DEAD_LETTER_STREAM,
+    EVENT_STREAM,
+    SERVICES,
+    Kind,
+    command_stream,
+    command_subjects,
+    event_subjects,
+    subject_for,
+)
+from services.kit import telemetry
+
+log = logging.getLogger(__name__)
+
+DAY = 24 * 3600
+
+
+def stream_configs(services: Iterable[str] = SERVICES, event_days: float = 7) -> list[StreamConfig]:
+    """Every stream of the platform: one work queue per service, events, dead letters."""
+    configs = [
+        StreamConfig(
+            name=command_stream(service),
+            subjects=[command_subjects(service)],
+            retention=RetentionPolicy.WORK_QUEUE,
+            storage=StorageType.FILE,
+            duplicate_window=120,
+            max_age=7 * DAY,
+        )
+        for service in services
+    ]
+    configs.append(
+        StreamConfig(
+            name=EVENT_STREAM,
+            subjects=[event_subjects()],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            duplicate_window=120,
+            max_age=event_days * DAY,
+        )
+    )
+    configs.append(
+        StreamConfig(
+            name=DEAD_LETTER_STREAM,
+            subjects=["dlq.>"],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            duplicate_window=120,
+            max_age=30 * DAY,
+        )
+    )
+    return configs
+
+
+class Bus:
+    """One NATS connection with its JetStream context."""
+
+    def __init__(self, nc: Client, name: str) -> None:
+        self.nc = nc
+        self.js: JetStreamContext = nc.jetstream()
+        self.name = name
+
+    @classmethod
+    async def connect(cls, url: str, name: str, **options: Any) -> Bus:
+        """Connect, retrying forever on disconnects; the first connect fails after ~10 s."""
+
+        async def on_error(error: Exception) -> None:
+            log.warning("nats error: %s", error)
+
+        async def on_disconnect() -> None:
+            log.warning("nats disconnected; reconnecting")
+
+        async def on_reconnect() -> None:
+            log.info("nats reconnected")
+
+        nc = await nats.connect(
+            servers=url.split(","),
+            name=name,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            connect_timeout=2,
+            allow_reconnect=True,
+            error_cb=on_error,
+            disconnected_cb=on_disconnect,
+            reconnected_cb=on_reconnect,
+            **options,
+        )
+        return cls(nc, name)
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.nc.is_connected)
+
+    async def provision(self, configs: Iterable[StreamConfig] | None = None) -> None:
+        """Create or update every stream (idempotent; safe when replicas race)."""
+        for config in configs if configs is not None else stream_configs():
+            try:
+                await self.js.add_stream(config)
+            except BadRequestError:
+                await self.js.update_stream(config)
+
+    async def publish(self, subject: str, payload: bytes, headers: Mapping[str, str] | None = None) -> PubAck:
+        """Publish to JetStream and wait for the stream's ack."""
+        return await self.js.publish(subject, payload, headers=dict(headers or {}))
+
+    async def publish_envelope(self, kind: Kind, envelope: Envelope) -> PubAck:
+        """Publish a command or event with its id as ``Nats-Msg-Id`` and the trace context."""
+        headers = telemetry.inject({"Nats-Msg-Id": envelope.id})
+        return await self.publish(subject_for(kind, envelope.type), envelope.to_bytes(), headers)
+
+    async def query(self, spec: MessageSpec, envelope: Envelope, timeout: float = 2.0) -> QueryReply:
+        """Ask a query and return its reply; a reply with ``ok=False`` when nobody answered."""
+        try:
+            msg = await self.nc.request(
+                spec.subject, envelope.to_bytes(), timeout=timeout, headers=telemetry.inject({})
+            )
+        except (TimeoutError, NatsTimeout, NoRespondersError):
+            error = QueryError(code="unavailable", reason=f"{spec.service} did not answer", status=503)
+            return QueryReply(ok=False, error=error)
+        return QueryReply.model_validate_json(msg.data)
+
+    async def serve(self, subject: str, queue: str, handler: Callable[[Msg], Awaitable[None]]) -> None:
+        """Answer requests on ``subject``; replicas share the load through ``queue``."""
+        await self.nc.subscribe(subject, queue=queue, cb=handler)
+
+    async def close(self) -> None:
+        """Flush what is pending (acks, replies), then close. Un-acked messages are redelivered."""
+        if self.nc.is_closed:
+            return
+        with contextlib.suppress(Exception):
+            await self.nc.flush(timeout=2)
+        await self.nc.close()

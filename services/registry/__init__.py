@@ -1,0 +1,1 @@
+"""The registry service: Registered models, versions, stages, aliases, lineage and artifacts."""

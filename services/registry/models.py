@@ -1,0 +1,13 @@
+"""Tables of the registry service (all prefixed ``registry_``)."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from services.kit.db import new_metadata
+from services.kit.tables import add_kit_tables
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+KIT = add_kit_tables(Base.metadata, "registry")

@@ -1,0 +1,1 @@
+"""The workflow service: Training pipelines, runs, logs, schedules and triggers."""
