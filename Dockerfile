@@ -40,7 +40,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     MLOPS_HTTP_HOST=0.0.0.0 \
     MLOPS_HTTP_PORT=8080 \
     MLOPS_LOG_LEVEL=INFO \
-    MLOPS_WEB_DIR=/app/web/dist
+    MLOPS_WEB_DIST=/app/web/dist
 RUN groupadd --system --gid 10001 mlops \
     && useradd --system --uid 10001 --gid mlops --home-dir /var/lib/mlops \
        --no-create-home --shell /usr/sbin/nologin mlops \

@@ -80,7 +80,9 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture(scope="module")
-def helm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
+def helm(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
     if not (HELM.is_file() and os.access(HELM, os.X_OK)):
         pytest.fail(
             f"helm not found at {HELM}: install it with `bash scripts/install-helm.sh`",
@@ -95,9 +97,7 @@ def helm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., sub
     }
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [str(HELM), *args], env=env, capture_output=True, text=True, timeout=60
-        )
+        proc = subprocess.run([str(HELM), *args], env=env, capture_output=True, text=True, timeout=60)
         if check and proc.returncode != 0:
             pytest.fail(f"helm {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
         return proc
@@ -285,9 +285,7 @@ def test_only_workflow_and_infra_may_use_the_kubernetes_api(render) -> None:
         "kind": "Role",
         "name": role["metadata"]["name"],
     }
-    assert binding["subjects"] == [
-        {"kind": "ServiceAccount", "name": controller_sa, "namespace": NAMESPACE}
-    ]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": controller_sa, "namespace": NAMESPACE}]
 
 
 # --- NATS and PostgreSQL ---------------------------------------------------------------------
@@ -337,8 +335,7 @@ def test_external_nats_and_postgresql_with_ingress_and_three_gateways(render) ->
     docs = render(VALUE_SETS["external"])
     assert not by_kind(docs, "StatefulSet")
     assert not any(
-        d["metadata"]["labels"].get("app.kubernetes.io/component") in {"nats", "postgresql"}
-        for d in docs
+        d["metadata"]["labels"].get("app.kubernetes.io/component") in {"nats", "postgresql"} for d in docs
     )
     deps = deployments(docs)
     assert set(deps) == set(SERVICES)
@@ -430,7 +427,13 @@ def test_incomplete_values_fail_with_a_clear_message(helm, values_file, values, 
 
 def test_notes_tell_how_to_reach_the_gateway(helm, values_file) -> None:
     out = helm(
-        "install", RELEASE, str(CHART), "--dry-run=client", "--namespace", NAMESPACE,
-        "-f", values_file({}),
+        "install",
+        RELEASE,
+        str(CHART),
+        "--dry-run=client",
+        "--namespace",
+        NAMESPACE,
+        "-f",
+        values_file({}),
     ).stdout
     assert f"port-forward svc/{name('gateway')} 8000:8000" in out

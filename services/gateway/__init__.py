@@ -1,0 +1,1 @@
+"""The gateway: the only HTTP entry for people and machines (REST, WebSocket, web UI)."""

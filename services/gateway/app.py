@@ -1,0 +1,85 @@
+"""The gateway's FastAPI application."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from contracts.messages import BY_TYPE
+from services.gateway import problems
+from services.gateway.gateway import Gateway
+from services.gateway.models import KIT, Base
+from services.gateway.routes import events, system
+from services.gateway.settings import GatewaySettings
+from services.kit import __version__
+from services.kit.health import health_router
+from services.kit.runtime import Service
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+    service = Service("gateway", settings, Base.metadata, KIT)
+    gateway = Gateway(service, settings)
+    for message_type in BY_TYPE:
+        if message_type.endswith((".command.succeeded.v1", ".command.rejected.v1")):
+            service.on_event(message_type)(_record_outcome(gateway))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        await gateway.start()
+        app.state.gateway = gateway
+        try:
+            yield
+        finally:
+            await gateway.stop()
+            await service.stop()
+
+    app = FastAPI(
+        title="MLOps platform",
+        version=__version__,
+        lifespan=lifespan,
+        description="REST API of the self-hosted, no-code MLOps platform. Errors are RFC 9457 problem+json.",
+    )
+    problems.install(app)
+    app.add_exception_handler(system.CommandRejectedError, _rejected)
+    app.include_router(health_router(gateway.readiness))
+    app.include_router(system.router)
+    app.include_router(events.router)
+    _serve_web(app, settings)
+    return app
+
+
+def _record_outcome(gateway: Gateway):  # type: ignore[no-untyped-def]
+    async def handler(event, uow):  # type: ignore[no-untyped-def]
+        assert gateway.commands is not None
+        await gateway.commands.record_outcome(event, uow)
+
+    return handler
+
+
+async def _rejected(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, system.CommandRejectedError)
+    return system.rejected_problem(error.view)
+
+
+def _serve_web(app: FastAPI, settings: GatewaySettings) -> None:
+    """Serve the built single-page app: files as they are, any other non-API path as index.html."""
+    dist = settings.web_dist.resolve()
+
+    @app.get("/{path:path}", include_in_schema=False, response_model=None)
+    async def web(path: str) -> Response:
+        if path.startswith(("api/", "ws/")) or not (dist / "index.html").is_file():
+            detail = (
+                "not found"
+                if dist.is_dir()
+                else "the web UI is not built (cd web && npm ci && npm run build)"
+            )
+            return problems.problem(404, detail if not path.startswith(("api/", "ws/")) else "not found")
+        target = (dist / path).resolve()
+        if path and target.is_file() and target.is_relative_to(dist):
+            return FileResponse(target)
+        return FileResponse(dist / "index.html")

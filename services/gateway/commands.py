@@ -1,0 +1,151 @@
+"""Issuing commands on someone's behalf and tracking their outcome.
+
+A POST records the command as pending, publishes it, and waits a short while for the outcome
+event. The outcome is also persisted by the gateway's durable event consumer, so
+``GET /api/commands/{id}`` answers after the gateway restarts or when the owner was down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select, update
+
+from contracts.envelope import Actor, Envelope, new_id, utcnow
+from contracts.messages import spec
+from contracts.system import CommandRejected, CommandSucceeded
+from services.gateway.hub import EventHub
+from services.gateway.models import CommandRecord
+from services.kit.errors import NotFound, Unavailable
+from services.kit.runtime import Service
+from services.kit.uow import UnitOfWork
+
+CommandStatus = Literal["pending", "succeeded", "rejected"]
+
+
+class CommandView(BaseModel):
+    """A command and, once known, its outcome."""
+
+    command_id: str = Field(description="Id of the command; poll GET /api/commands/{id}.")
+    correlation_id: str = Field(description="Id of the user's action; every resulting event carries it.")
+    type: str = Field(description="Command type.")
+    service: str = Field(description="Service that owns the command.")
+    status: CommandStatus = Field(description="pending until the owner answers.")
+    result: dict[str, Any] | None = Field(default=None, description="What the command produced.")
+    code: str | None = Field(default=None, description="Error code when rejected.")
+    reason: str | None = Field(default=None, description="Why it was rejected.")
+    http_status: int | None = Field(default=None, description="HTTP status of the rejection.")
+    field: str | None = Field(default=None, description="Offending field of the rejection, if any.")
+    created_at: datetime = Field(description="When the command was issued.")
+    completed_at: datetime | None = Field(default=None, description="When the outcome was recorded.")
+
+    @classmethod
+    def of(cls, record: CommandRecord) -> CommandView:
+        return cls(
+            command_id=record.id,
+            correlation_id=record.correlation_id,
+            type=record.type,
+            service=record.service,
+            status=record.status,  # type: ignore[arg-type]
+            result=record.result,
+            code=record.code,
+            reason=record.reason,
+            http_status=record.http_status,
+            field=record.field,
+            created_at=record.created_at,
+            completed_at=record.completed_at,
+        )
+
+
+def outcome_values(outcome: CommandSucceeded | CommandRejected) -> dict[str, Any]:
+    """Column values that record ``outcome`` on a command row."""
+    if isinstance(outcome, CommandSucceeded):
+        return {"status": "succeeded", "result": outcome.result, "completed_at": utcnow()}
+    return {
+        "status": "rejected",
+        "code": outcome.code,
+        "reason": outcome.reason,
+        "http_status": outcome.status,
+        "field": outcome.field,
+        "completed_at": utcnow(),
+    }
+
+
+class CommandBook:
+    """Issues commands and answers what became of them."""
+
+    def __init__(self, service: Service, hub: EventHub, wait_seconds: float) -> None:
+        self.service = service
+        self.hub = hub
+        self.wait_seconds = wait_seconds
+
+    async def issue(
+        self, message_type: str, data: BaseModel, actor: Actor, correlation_id: str | None = None
+    ) -> CommandView:
+        """Publish a command and wait up to ``wait_seconds`` for its outcome."""
+        message = spec(message_type)
+        command = message.envelope(
+            source=self.service.source, correlation_id=correlation_id or new_id(), actor=actor, data=data
+        )
+        record = CommandRecord(
+            id=command.id,
+            type=command.type,
+            service=message.service,
+            correlation_id=command.correlation_id,
+            actor_id=actor.id,
+            status="pending",
+            created_at=command.time,
+        )
+        async with self.service.unit_of_work() as uow:
+            uow.session.add(record)
+        waiter = self.hub.expect(command.id)
+        try:
+            assert self.service.bus is not None
+            await self.service.bus.publish_envelope("cmd", command)
+        except Exception as error:
+            self.hub.forget(command.id)
+            raise Unavailable(f"the message bus did not accept the command: {error}") from error
+        view = CommandView.of(record)
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(waiter), self.wait_seconds)
+        except TimeoutError:
+            self.hub.forget(command.id)
+            return view
+        return view.model_copy(update=_from_event(outcome))
+
+    async def get(self, command_id: str) -> CommandView:
+        async with self.service.unit_of_work() as uow:
+            record = await uow.session.get(CommandRecord, command_id)
+        if record is None:
+            raise NotFound(f"no command with id {command_id!r}", field="command_id")
+        return CommandView.of(record)
+
+    async def record_outcome(self, event: Envelope, uow: UnitOfWork) -> None:
+        """Persist an outcome event (idempotent: only a pending row changes)."""
+        outcome = event.data
+        assert isinstance(outcome, CommandSucceeded | CommandRejected)
+        await uow.session.execute(
+            update(CommandRecord)
+            .where(CommandRecord.id == outcome.command_id, CommandRecord.status == "pending")
+            .values(outcome_values(outcome))
+        )
+
+    async def recent(self, limit: int) -> list[CommandView]:
+        async with self.service.unit_of_work() as uow:
+            rows = await uow.session.scalars(
+                select(CommandRecord).order_by(CommandRecord.created_at.desc()).limit(limit)
+            )
+            return [CommandView.of(r) for r in rows]
+
+
+def _from_event(envelope: dict[str, Any]) -> dict[str, Any]:
+    data = envelope.get("data") or {}
+    if str(envelope.get("type", "")).endswith(".succeeded.v1"):
+        values = outcome_values(CommandSucceeded.model_validate(data))
+    else:
+        values = outcome_values(CommandRejected.model_validate(data))
+    values["completed_at"] = envelope.get("time") or values["completed_at"]
+    return values

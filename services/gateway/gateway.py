@@ -1,0 +1,123 @@
+"""The gateway's parts, built at start-up and handed to routes as a dependency."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import Depends, Request, WebSocket
+from pydantic import BaseModel, Field
+
+from contracts.envelope import SYSTEM_ACTOR, Actor
+from contracts.messages import spec
+from contracts.subjects import SERVICES
+from contracts.system import ServiceStatus, StatusRequest
+from services.gateway.commands import CommandBook
+from services.gateway.hub import EventHub
+from services.gateway.replicas import ReplicaTracker
+from services.gateway.settings import GatewaySettings
+from services.kit.runtime import Service
+
+
+class InstanceView(BaseModel):
+    """One live instance of a service, from its heartbeats."""
+
+    instance: str = Field(description="Instance id.")
+    version: str = Field(description="Version it runs.")
+    started_at: str = Field(description="When it started.")
+    last_seen_seconds: float = Field(description="Seconds since its last heartbeat.")
+
+
+class ServiceView(BaseModel):
+    """What the platform knows of one service."""
+
+    name: str = Field(description="Service name.")
+    up: bool = Field(description="Whether an instance answered the status query just now.")
+    version: str | None = Field(description="Version of the instance that answered.")
+    database: str | None = Field(description="Database dialect the service uses.")
+    replicas: int = Field(description="Instances seen by their heartbeats in the last window.")
+    instances: list[InstanceView] = Field(description="Those instances.")
+    error: str | None = Field(default=None, description="Why the service is not up.")
+
+
+class Gateway:
+    """Event hub, command book and replica tracker around the gateway's own service runtime."""
+
+    def __init__(self, service: Service, settings: GatewaySettings) -> None:
+        self.service = service
+        self.settings = settings
+        self.hub: EventHub | None = None
+        self.commands: CommandBook | None = None
+        self.replicas = ReplicaTracker(settings.replica_window_seconds)
+
+    async def start(self) -> None:
+        assert self.service.bus is not None
+        self.hub = EventHub(self.service.bus, self.settings.ws_queue_size)
+        await self.hub.start()
+        self.commands = CommandBook(self.service, self.hub, self.settings.command_wait_seconds)
+        await self.replicas.start(self.service.bus)
+
+    async def stop(self) -> None:
+        if self.hub is not None:
+            await self.hub.stop()
+
+    async def services(self) -> list[ServiceView]:
+        """Every service's status, asked concurrently."""
+        return list(await asyncio.gather(*(self._service(name) for name in SERVICES)))
+
+    async def _service(self, name: str) -> ServiceView:
+        assert self.service.bus is not None
+        query = spec(f"{name}.system.status.v1")
+        envelope = query.envelope(
+            source=self.service.source, correlation_id="status", actor=SYSTEM_ACTOR, data=StatusRequest()
+        )
+        reply = await self.service.bus.query(query, envelope, self.settings.status_timeout_seconds)
+        status = ServiceStatus.model_validate(reply.data) if reply.ok else None
+        alive = self.replicas.alive(name)
+        return ServiceView(
+            name=name,
+            up=status is not None,
+            version=status.version if status else None,
+            database=status.database if status else None,
+            replicas=len(alive),
+            instances=[
+                InstanceView(
+                    instance=s.instance,
+                    version=s.version,
+                    started_at=s.started_at.isoformat(),
+                    last_seen_seconds=age,
+                )
+                for age, s in alive
+            ],
+            error=None if status else (reply.error.reason if reply.error else "no answer"),
+        )
+
+    async def readiness(self) -> dict[str, bool]:
+        checks = await self.service.readiness()
+        checks["events"] = self.hub is not None and self.hub.running
+        for view in await self.services():
+            checks[view.name] = view.up
+        return checks
+
+
+def _gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+def websocket_gateway(websocket: WebSocket) -> Gateway:
+    gateway: Gateway = websocket.app.state.gateway
+    return gateway
+
+
+GatewayDep = Annotated[Gateway, Depends(_gateway)]
+
+LOCAL_ADMIN = Actor(id="local", role="admin")
+
+
+def current_actor() -> Actor:
+    """Who is calling. Until sign-in exists every caller acts as the local administrator."""
+    return LOCAL_ADMIN
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,118 @@
+"""``/ws/events``: live events by topic, heartbeats, and resume from the last seen position.
+
+Query parameters: ``topics`` (comma separated NATS patterns over the event subject without
+``evt.``, default everything) and ``since`` (the last ``seq`` the client saw; the missed events
+are replayed once each before live ones). Frames are JSON objects with a ``kind``: ``event``
+(the envelope fields plus ``seq`` and ``subject``), ``heartbeat``, ``gap`` (events older than the
+stream keeps were asked for), ``subscribed`` and ``pong``. Client messages:
+``{"action": "subscribe", "topics": [...]}`` and ``{"action": "ping"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
+
+from services.gateway.gateway import Gateway, websocket_gateway
+from services.gateway.hub import EventHub, Subscriber, parse_topics
+
+router = APIRouter(tags=["events"])
+
+SLOW_CLIENT = 4008
+
+
+@router.websocket("/ws/events")
+async def events(
+    websocket: WebSocket,
+    gateway: Annotated[Gateway, Depends(websocket_gateway)],
+    topics: Annotated[str, Query(description="Comma separated topic patterns.")] = ">",
+    since: Annotated[int | None, Query(ge=0, description="Last seq seen; replay after it.")] = None,
+) -> None:
+    try:
+        patterns = parse_topics(topics)
+    except ValueError as error:
+        await websocket.close(code=1008, reason=str(error)[:120])
+        return
+    hub = gateway.hub
+    assert hub is not None
+    await websocket.accept()
+    subscriber = hub.subscribe(patterns)
+    receiver = asyncio.create_task(_receive(websocket, subscriber))
+    try:
+        await _send(websocket, {"kind": "subscribed", "topics": list(patterns), "seq": hub.last_seq})
+        if since is not None:
+            await _replay(websocket, hub, subscriber, since)
+        await _live(websocket, subscriber, gateway.settings.ws_heartbeat_seconds, hub)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        hub.unsubscribe(subscriber)
+        receiver.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await receiver
+
+
+async def _replay(websocket: WebSocket, hub: EventHub, subscriber: Subscriber, since: int) -> None:
+    # The subscriber is registered before the bounds are read, so every event after `last`
+    # reaches its queue and every event up to `last` is replayed: no gap, and `_live` skips
+    # what the replay already sent.
+    first, last = await hub.stream_bounds()
+    start = since + 1
+    if start < first and since < last:
+        await _send(websocket, {"kind": "gap", "from_seq": start, "to_seq": first - 1})
+        start = first
+    subscriber.last_seq = since
+    async for frame in hub.replay(start, last, subscriber.topics):
+        await websocket.send_text(frame.text)
+        subscriber.last_seq = frame.seq
+    subscriber.last_seq = max(subscriber.last_seq, last)
+
+
+async def _live(websocket: WebSocket, subscriber: Subscriber, heartbeat: float, hub: EventHub) -> None:
+    queue = subscriber.queue
+    while True:
+        if subscriber.overflowed and queue.empty():
+            await websocket.close(
+                code=SLOW_CLIENT, reason=f"slow consumer; resume with since={subscriber.last_seq}"
+            )
+            return
+        try:
+            frame = await asyncio.wait_for(queue.get(), heartbeat)
+        except TimeoutError:
+            await _send(websocket, {"kind": "heartbeat", "seq": hub.last_seq})
+            continue
+        if frame.seq <= subscriber.last_seq:
+            continue
+        await websocket.send_text(frame.text)
+        subscriber.last_seq = frame.seq
+
+
+async def _receive(websocket: WebSocket, subscriber: Subscriber) -> None:
+    while True:
+        try:
+            message = json.loads(await websocket.receive_text())
+        except ValueError:
+            await _send(websocket, {"kind": "error", "detail": "messages must be JSON objects"})
+            continue
+        action = message.get("action") if isinstance(message, dict) else None
+        if action == "ping":
+            await _send(websocket, {"kind": "pong"})
+        elif action == "subscribe":
+            try:
+                subscriber.topics = parse_topics(message.get("topics") or [])
+            except (ValueError, TypeError) as error:
+                await _send(websocket, {"kind": "error", "field": "topics", "detail": str(error)})
+                continue
+            await _send(websocket, {"kind": "subscribed", "topics": list(subscriber.topics)})
+        else:
+            await _send(
+                websocket, {"kind": "error", "field": "action", "detail": "expected 'ping' or 'subscribe'"}
+            )
+
+
+async def _send(websocket: WebSocket, body: dict[str, Any]) -> None:
+    await websocket.send_text(json.dumps(body))

@@ -1,0 +1,26 @@
+"""Settings of the gateway (``MLOPS_*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from services.kit.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    """What the gateway reads on top of every service's settings."""
+
+    http_port: int = Field(default=8000, ge=0, le=65535, description="Port of the API and web UI.")
+    command_wait_seconds: float = Field(
+        default=2.0, ge=0, le=60, description="How long a POST waits for its command's outcome before 202."
+    )
+    ws_queue_size: int = Field(default=1000, ge=10, description="Frames buffered per WebSocket client.")
+    ws_heartbeat_seconds: float = Field(default=15.0, gt=0, description="WebSocket heartbeat interval.")
+    replica_window_seconds: float = Field(default=10.0, gt=0, description="Heartbeat age that counts as up.")
+    status_timeout_seconds: float = Field(default=1.0, gt=0, description="Wait for a status query reply.")
+    web_dist: Path = Field(
+        default=Path(__file__).resolve().parents[2] / "web" / "dist",
+        description="Built web UI served at /.",
+    )
