@@ -8,13 +8,14 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
 )
+
+from services.kit.db import UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,13 @@ def add_kit_tables(metadata: MetaData, prefix: str) -> KitTables:
         Column("subject", String(255), nullable=False),
         Column("payload", LargeBinary, nullable=False),
         Column("headers", JSON, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
     )
     inbox = Table(
         f"{prefix}_inbox",
         metadata,
         Column("message_id", String(64), primary_key=True),
         Column("consumer", String(100), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False, index=True),
+        Column("processed_at", UtcDateTime(), nullable=False, index=True),
     )
     return KitTables(outbox=outbox, inbox=inbox)

@@ -1,0 +1,1 @@
+"""The ``mlops`` command: run the whole platform on one machine, and ask how it is doing."""

@@ -1,0 +1,191 @@
+"""``mlops up``: NATS (unless one is given), then the five services as separate processes.
+
+A child that exits is restarted with exponential backoff. SIGINT/SIGTERM stop every child
+(gateway first, NATS last) and nothing is left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from contracts.subjects import SERVICES
+from services.cli.children import spawn, terminate
+from services.cli.natsd import nats_server_argv
+from services.cli.ports import free_port, port_in_use, wait_listening
+
+MAX_BACKOFF = 30.0
+HEALTHY_AFTER = 30.0
+
+
+@dataclass
+class Child:
+    """One supervised process."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+    port: int
+    process: asyncio.subprocess.Process | None = None
+    restarts: int = 0
+    failures: int = 0
+    started: float = field(default=0.0)
+
+
+class Supervisor:
+    """Runs and watches the platform's processes."""
+
+    def __init__(
+        self,
+        home: Path,
+        port: int,
+        nats_url: str | None,
+        database_url: str | None,
+        say: Callable[[str], None] = print,
+    ) -> None:
+        self.home = home.resolve()
+        self.port = port
+        self.nats_url = nats_url
+        self.database_url = database_url
+        self.say = say
+        self.children: list[Child] = []
+        self.stopping = asyncio.Event()
+        self.state_file = self.home / "run" / "state.json"
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def plan(self) -> None:
+        """Decide ports and commands of every child."""
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+        base_env.update(
+            {k: v for k, v in os.environ.items() if k.startswith("MLOPS_") and k != "MLOPS_HTTP_PORT"}
+        )
+        base_env["MLOPS_HOME"] = str(self.home)
+        base_env["MLOPS_HTTP_HOST"] = "127.0.0.1"
+        base_env.setdefault("PYTHONUNBUFFERED", "1")
+        if self.database_url:
+            base_env["MLOPS_DATABASE_URL"] = self.database_url
+        if self.nats_url is None:
+            nats_port = free_port()
+            self.nats_url = f"nats://127.0.0.1:{nats_port}"
+            argv = nats_server_argv(nats_port, self.home / "nats")
+            self.children.append(Child("nats", argv, dict(base_env), self._log("nats"), nats_port))
+        base_env["MLOPS_NATS_URL"] = self.nats_url
+        for name in SERVICES:
+            port = self.port if name == "gateway" else free_port()
+            env = {**base_env, "MLOPS_HTTP_PORT": str(port)}
+            argv = [sys.executable, "-m", f"services.{name}"]
+            self.children.append(Child(name, argv, env, self._log(name), port))
+
+    def _log(self, name: str) -> Path:
+        return self.home / "logs" / f"{name}.log"
+
+    async def run(self) -> int:
+        if port_in_use(self.port):
+            self.say(f"error: port {self.port} is in use; pick another with --port or MLOPS_PORT")
+            return 2
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.plan()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stopping.set)
+        watchers = []
+        for child in self.children:
+            await self._start(child)
+            if child.name == "nats" and not await asyncio.to_thread(wait_listening, child.port, 10):
+                self.say("error: the embedded NATS server did not start; see " + str(child.log))
+                await self._shutdown()
+                return 1
+            watchers.append(asyncio.create_task(self._watch(child)))
+        self._write_state()
+        ready = asyncio.create_task(self._announce_ready())
+        await self.stopping.wait()
+        self.say("stopping…")
+        ready.cancel()
+        for task in watchers:
+            task.cancel()
+        await asyncio.gather(ready, *watchers, return_exceptions=True)
+        await self._shutdown()
+        self.say("stopped; no process left running")
+        return 0
+
+    async def _start(self, child: Child) -> None:
+        child.process = await spawn(child.argv, child.env, child.log)
+        child.started = time.monotonic()
+
+    async def _watch(self, child: Child) -> None:
+        while not self.stopping.is_set():
+            assert child.process is not None
+            code = await child.process.wait()
+            if self.stopping.is_set():
+                return
+            ran = time.monotonic() - child.started
+            child.failures = 1 if ran > HEALTHY_AFTER else child.failures + 1
+            delay = min(MAX_BACKOFF, 0.5 * 2 ** (child.failures - 1))
+            self.say(f"{child.name} exited with code {code} after {ran:.1f}s; restarting in {delay:.1f}s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), delay)
+            if self.stopping.is_set():
+                return
+            await self._start(child)
+            child.restarts += 1
+            self._write_state()
+
+    async def _announce_ready(self) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if await asyncio.to_thread(_ready, f"http://127.0.0.1:{self.port}/readyz"):
+                self.say(f"MLOps platform ready at {self.url}  (logs: {self.home / 'logs'}; Ctrl-C stops it)")
+                return
+            await asyncio.sleep(0.25)
+        self.say(f"the platform is not ready after 120 s; see the logs in {self.home / 'logs'}")
+
+    async def _shutdown(self) -> None:
+        services = [c for c in self.children if c.name != "nats" and c.process is not None]
+        await asyncio.gather(*(terminate(c.process) for c in reversed(services) if c.process))
+        for child in self.children:
+            if child.name == "nats" and child.process is not None:
+                await terminate(child.process)
+        with contextlib.suppress(FileNotFoundError):
+            self.state_file.unlink()
+
+    def _write_state(self) -> None:
+        state = {
+            "supervisor_pid": os.getpid(),
+            "url": self.url,
+            "nats_url": self.nats_url,
+            "home": str(self.home),
+            "children": {
+                c.name: {
+                    "pid": c.process.pid if c.process else None,
+                    "port": c.port,
+                    "restarts": c.restarts,
+                    "log": str(c.log),
+                }
+                for c in self.children
+            },
+        }
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2))
+        tmp.replace(self.state_file)
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False

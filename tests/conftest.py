@@ -1,0 +1,64 @@
+"""Fixtures shared by every test: real NATS, real PostgreSQL and SQLite, service factories."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import URL, make_url
+
+from services.kit.bus import Bus
+from tests import servers
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> Iterator[str]:
+    with servers.nats_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    with servers.postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url(postgres_admin_url: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for one test (dropped afterwards)."""
+    admin = make_url(postgres_admin_url)
+    name = f"mlops_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(_dsn(admin))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    yield admin.set(database=name).render_as_string(hide_password=False)
+    conn = await asyncpg.connect(_dsn(admin))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def _dsn(url: URL) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def bus(nats_url: str) -> AsyncIterator[Bus]:
+    """A connection to the test NATS server whose streams were just recreated empty."""
+    connection = await Bus.connect(nats_url, "test")
+    for name in [info.config.name for info in await connection.js.streams_info()]:
+        await connection.js.delete_stream(name)
+    await connection.provision()
+    yield connection
+    await connection.close()

@@ -1,0 +1,107 @@
+"""Every message round-trips; decoders tolerate unknown fields and name what is wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from contracts.catalog import DecodeError, MessageSpec
+from contracts.envelope import Actor, Payload
+from contracts.messages import ALL_MESSAGES, command_decoder, event_decoder, query_decoder
+from contracts.system import CommandRejected, CommandSucceeded, Ping, Pinged, StatusRequest
+
+EXAMPLES: dict[type[Payload], dict[str, object]] = {
+    Ping: {"echo": "hello"},
+    Pinged: {"instance": "host-1", "echo": "hello"},
+    CommandSucceeded: {"command_id": "c1", "command_type": "workflow.system.ping.v1", "result": {"a": 1}},
+    CommandRejected: {
+        "command_id": "c1",
+        "command_type": "workflow.system.ping.v1",
+        "code": "forbidden",
+        "reason": "role viewer may not ping",
+        "status": 403,
+        "field": "actor.role",
+    },
+    StatusRequest: {},
+}
+
+
+def build(spec: MessageSpec) -> bytes:
+    envelope = spec.envelope(
+        source="test/1",
+        correlation_id="corr-1",
+        causation_id="cause-1",
+        actor=Actor(id="ada", role="editor"),
+        data=EXAMPLES[spec.data],
+    )
+    return envelope.to_bytes()
+
+
+def decoder_for(spec: MessageSpec):  # type: ignore[no-untyped-def]
+    if spec.kind == "cmd":
+        return command_decoder(spec.service)
+    if spec.kind == "qry":
+        return query_decoder(spec.service)
+    return event_decoder()
+
+
+class TestRoundTrip:
+    @pytest.mark.parametrize("spec", ALL_MESSAGES, ids=lambda s: s.type)
+    def test_every_message_decodes_to_what_was_sent(self, spec: MessageSpec) -> None:
+        raw = build(spec)
+        decoded = decoder_for(spec).decode(raw)
+        assert type(decoded) is spec.model
+        assert decoded.to_bytes() == raw
+        assert decoded.data.model_dump() == spec.data.model_validate(EXAMPLES[spec.data]).model_dump()
+
+    def test_every_payload_has_an_example(self) -> None:
+        assert {spec.data for spec in ALL_MESSAGES} <= EXAMPLES.keys()
+
+
+class TestTolerance:
+    def test_unknown_fields_in_envelope_and_data_are_ignored(self) -> None:
+        spec = next(s for s in ALL_MESSAGES if s.type == "registry.system.pinged.v1")
+        body = json.loads(build(spec))
+        body["added_in_a_later_version"] = {"x": 1}
+        body["data"]["new_field"] = 42
+        decoded = event_decoder().decode(json.dumps(body).encode())
+        assert decoded.data == Pinged(instance="host-1", echo="hello")
+
+
+class TestRejection:
+    def test_unknown_type_is_named(self) -> None:
+        body = json.loads(build(ALL_MESSAGES[0]))
+        body["type"] = "workflow.system.explode.v1"
+        with pytest.raises(DecodeError) as caught:
+            command_decoder("workflow").decode(json.dumps(body).encode())
+        assert "unknown message type 'workflow.system.explode.v1'" in caught.value.reason
+        assert caught.value.message_id == body["id"]
+
+    def test_unknown_event_type_is_named(self) -> None:
+        spec = next(s for s in ALL_MESSAGES if s.kind == "evt")
+        body = json.loads(build(spec))
+        body["type"] = "registry.model.vanished.v9"
+        with pytest.raises(DecodeError, match="unknown message type 'registry.model.vanished.v9'"):
+            event_decoder().decode(json.dumps(body).encode())
+
+    def test_bad_field_is_named(self) -> None:
+        spec = next(s for s in ALL_MESSAGES if s.type == "workflow.system.pinged.v1")
+        body = json.loads(build(spec))
+        del body["data"]["instance"]
+        body["actor"]["role"] = "superuser"
+        with pytest.raises(DecodeError) as caught:
+            event_decoder().decode(json.dumps(body).encode())
+        assert "data.instance: Field required" in caught.value.reason
+        assert "actor.role" in caught.value.reason
+
+    def test_not_json_is_rejected_without_id(self) -> None:
+        with pytest.raises(DecodeError) as caught:
+            event_decoder().decode(b"\x00\xffnot json")
+        assert caught.value.message_id is None
+        assert "Invalid JSON" in caught.value.reason
+
+    def test_command_on_the_wrong_service_stream_is_unknown(self) -> None:
+        spec = next(s for s in ALL_MESSAGES if s.type == "infra.system.ping.v1")
+        with pytest.raises(DecodeError, match="unknown message type 'infra.system.ping.v1'"):
+            command_decoder("workflow").decode(build(spec))
