@@ -114,7 +114,7 @@ class CommandBook:
         except TimeoutError:
             self.hub.forget(command.id)
             return view
-        return view.model_copy(update=_from_event(outcome))
+        return CommandView.model_validate(view.model_dump() | _from_event(outcome))
 
     async def get(self, command_id: str) -> CommandView:
         async with self.service.unit_of_work() as uow:
