@@ -71,7 +71,10 @@ async def stream_messages(bus: Bus, stream: str, subject: str = ">") -> list[Msg
     if info.state.messages == 0:
         return []
     config = ConsumerConfig(
-        deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, filter_subject=subject, inactive_threshold=5
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.NONE,
+        filter_subject=subject,
+        inactive_threshold=5,
     )
     sub = await bus.js.pull_subscribe(subject, stream=stream, config=config)
     found: list[Msg] = []

@@ -9,8 +9,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from services.cli.natsd import nats_server_argv
@@ -22,10 +22,14 @@ def nats_server() -> Iterator[str]:
     """A fresh NATS server with JetStream on a free port; yields its URL."""
     store = Path(tempfile.mkdtemp(prefix="mlops-test-nats-"))
     port = free_port()
-    process = subprocess.Popen(nats_server_argv(port, store), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        nats_server_argv(port, store), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         if not wait_listening(port, 10):
-            raise RuntimeError(f"nats-server did not start: {process.stderr.read().decode() if process.stderr else ''}")
+            raise RuntimeError(
+                f"nats-server did not start: {process.stderr.read().decode() if process.stderr else ''}"
+            )
         yield f"nats://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -64,6 +68,8 @@ def postgres_server() -> Iterator[str]:
     try:
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)

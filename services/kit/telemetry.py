@@ -31,6 +31,8 @@ QUERIES_ANSWERED = Counter(
 
 def configure_tracing(service: str, instance: str, otlp_endpoint: str | None) -> None:
     """Install the tracer provider; export over OTLP/HTTP when an endpoint is configured."""
+    if isinstance(trace.get_tracer_provider(), TracerProvider):
+        return  # several services in one process (tests) share the first provider
     provider = TracerProvider(
         resource=Resource.create({"service.name": f"mlops-{service}", "service.instance.id": instance})
     )

@@ -7,7 +7,9 @@ from contracts.subjects import split_type, subject_for, subject_matches
 
 class TestSubjectFor:
     def test_drops_the_version_and_adds_the_kind(self) -> None:
-        assert subject_for("evt", "registry.model_version.promoted.v1") == "evt.registry.model_version.promoted"
+        assert (
+            subject_for("evt", "registry.model_version.promoted.v1") == "evt.registry.model_version.promoted"
+        )
 
     @pytest.mark.parametrize("bad", ["registry.promoted.v1", "Registry.x.y.v1", "a.b.c.v0", "a.b.c"])
     def test_malformed_types_are_refused(self, bad: str) -> None:

@@ -67,13 +67,13 @@ def _no_signals() -> Iterator[None]:
 
 
 @pytest.fixture
-def platform_factory(
-    bus: Bus, nats_url: str, tmp_path: Path
-) -> Callable[..., Any]:
+def platform_factory(bus: Bus, nats_url: str, tmp_path: Path) -> Callable[..., Any]:
     """``async with platform_factory(services=[...], **gateway_settings) as platform``."""
 
     @asynccontextmanager
-    async def make(services: tuple[str, ...] = ("workflow", "registry", "infra", "assistant"), **overrides: Any):  # type: ignore[no-untyped-def]
+    async def make(
+        services: tuple[str, ...] = ("workflow", "registry", "infra", "assistant"), **overrides: Any
+    ):  # type: ignore[no-untyped-def]
         values: dict[str, Any] = {
             "nats_url": nats_url,
             "database_url": f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
@@ -90,7 +90,10 @@ def platform_factory(
             platform = Platform(url=url, http=http, app=app)
 
             async def start(name: str) -> Service:
-                service = build_service(name, settings(nats_url, f"sqlite+aiosqlite:///{tmp_path / name}.db", heartbeat_seconds=0.2))
+                service = build_service(
+                    name,
+                    settings(nats_url, f"sqlite+aiosqlite:///{tmp_path / name}.db", heartbeat_seconds=0.2),
+                )
                 platform.services[name] = await stack.enter_async_context(running(service))
                 return service
 

@@ -19,8 +19,15 @@ class TestReadiness:
             response = await platform.http.get("/readyz")
             assert response.status_code == 200
             assert response.json()["checks"] == {
-                "bus": True, "database": True, "consumers": True, "events": True,
-                "gateway": True, "workflow": True, "registry": True, "infra": True, "assistant": True,
+                "bus": True,
+                "database": True,
+                "consumers": True,
+                "events": True,
+                "gateway": True,
+                "workflow": True,
+                "registry": True,
+                "infra": True,
+                "assistant": True,
             }
             assert (await platform.http.get("/healthz")).json() == {"status": "ok"}
 
@@ -40,7 +47,13 @@ class TestSystemStatus:
                 return body if all(s["replicas"] == 1 for s in body["services"]) else None
 
             body = await wait_for(all_seen, what="a heartbeat from every service")
-        assert [s["name"] for s in body["services"]] == ["gateway", "workflow", "registry", "infra", "assistant"]
+        assert [s["name"] for s in body["services"]] == [
+            "gateway",
+            "workflow",
+            "registry",
+            "infra",
+            "assistant",
+        ]
         assert all(s["up"] and s["version"] == body["version"] for s in body["services"])
         assert all(s["database"] == "sqlite" for s in body["services"])
 
@@ -50,8 +63,13 @@ class TestSystemStatus:
         by_name = {s["name"]: s for s in body["services"]}
         assert by_name["workflow"]["up"] is True
         assert by_name["registry"] | {"error": None} == {
-            "name": "registry", "up": False, "version": None, "database": None,
-            "replicas": 0, "instances": [], "error": None,
+            "name": "registry",
+            "up": False,
+            "version": None,
+            "database": None,
+            "replicas": 0,
+            "instances": [],
+            "error": None,
         }
         assert by_name["registry"]["error"] == "registry did not answer"
 
@@ -59,11 +77,16 @@ class TestSystemStatus:
 class TestPing:
     async def test_ping_is_answered_through_the_bus(self, platform_factory: Any) -> None:
         async with platform_factory() as platform:
-            response = await platform.http.post("/api/system/ping", json={"service": "registry", "echo": "hi"})
+            response = await platform.http.post(
+                "/api/system/ping", json={"service": "registry", "echo": "hi"}
+            )
             assert response.status_code == 200
             body = response.json()
             assert body["status"] == "succeeded"
-            assert body["result"] == {"instance": platform.services["registry"].settings.instance_id, "echo": "hi"}
+            assert body["result"] == {
+                "instance": platform.services["registry"].settings.instance_id,
+                "echo": "hi",
+            }
             assert body["command_id"] and body["correlation_id"]
 
             async def recorded() -> Any:
@@ -99,7 +122,9 @@ class TestPing:
             view = await wait_for(done, what="the queued ping to complete")
         assert view["status"] == "succeeded"
 
-    async def test_a_rejected_command_is_a_problem_with_the_owners_status(self, platform_factory: Any) -> None:
+    async def test_a_rejected_command_is_a_problem_with_the_owners_status(
+        self, platform_factory: Any
+    ) -> None:
         async with platform_factory(services=("workflow",)) as platform:
 
             async def refuse(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -127,7 +152,9 @@ class TestProblems:
 
     async def test_unknown_fields_are_refused(self, platform_factory: Any) -> None:
         async with platform_factory(services=()) as platform:
-            response = await platform.http.post("/api/system/ping", json={"service": "infra", "colour": "red"})
+            response = await platform.http.post(
+                "/api/system/ping", json={"service": "infra", "colour": "red"}
+            )
         assert response.status_code == 422
         assert response.json()["errors"] == [{"field": "colour", "message": "Extra inputs are not permitted"}]
 
@@ -153,7 +180,10 @@ class TestConcurrency:
     async def test_many_pings_at_once_all_succeed(self, platform_factory: Any) -> None:
         async with platform_factory(services=("workflow",)) as platform:
             responses = await asyncio.gather(
-                *(platform.http.post("/api/system/ping", json={"service": "workflow", "echo": str(i)}) for i in range(50))
+                *(
+                    platform.http.post("/api/system/ping", json={"service": "workflow", "echo": str(i)})
+                    for i in range(50)
+                )
             )
         assert [r.status_code for r in responses] == [200] * 50
         assert sorted(int(r.json()["result"]["echo"]) for r in responses) == list(range(50))

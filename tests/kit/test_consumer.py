@@ -40,9 +40,14 @@ class TestDeduplication:
             await asyncio.sleep(0.3)
         assert calls == [command.id]
         related = [e for e in await events(bus) if e["correlation_id"] == command.correlation_id]
-        assert sorted(e["type"] for e in related) == ["workflow.command.succeeded.v1", "workflow.system.pinged.v1"]
+        assert sorted(e["type"] for e in related) == [
+            "workflow.command.succeeded.v1",
+            "workflow.system.pinged.v1",
+        ]
 
-    async def test_a_redelivered_message_is_applied_once(self, bus: Bus, nats_url: str, sqlite_url: str) -> None:
+    async def test_a_redelivered_message_is_applied_once(
+        self, bus: Bus, nats_url: str, sqlite_url: str
+    ) -> None:
         # Published twice without Nats-Msg-Id, as after a crash past the dedup window: the inbox
         # still recognises the envelope id.
         service = build_service("workflow", settings(nats_url, sqlite_url))
@@ -54,7 +59,9 @@ class TestDeduplication:
             await outcome_of(bus, command.id)
             await wait_for(lambda: _consumer_idle(service), what="both deliveries settled")
         assert calls == [command.id]
-        outcomes = [e for e in await events(bus, "evt.workflow.command.*") if e["data"]["command_id"] == command.id]
+        outcomes = [
+            e for e in await events(bus, "evt.workflow.command.*") if e["data"]["command_id"] == command.id
+        ]
         assert len(outcomes) == 1
 
 
@@ -169,7 +176,9 @@ class TestRejection:
             "field": "echo",
         }
         assert calls == [command.id]
-        assert [e for e in await events(bus, "evt.workflow.system.pinged") if e["causation_id"] == command.id] == []
+        assert [
+            e for e in await events(bus, "evt.workflow.system.pinged") if e["causation_id"] == command.id
+        ] == []
 
 
 class TestReplicas:

@@ -24,7 +24,10 @@ async def schema_diff(url: str, service: str) -> list[Any]:
     engine = create_engine(url)
 
     def compare(conn: Any) -> list[Any]:
-        opts = {"include_name": lambda name, kind, _p: kind != "table" or _owned(name, service), "compare_type": True}
+        opts = {
+            "include_name": lambda name, kind, _p: kind != "table" or _owned(name, service),
+            "compare_type": True,
+        }
         return list(compare_metadata(MigrationContext.configure(conn, opts=opts), metadata_of(service)))
 
     try:
@@ -50,12 +53,16 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 class TestUpgrade:
     @pytest.mark.parametrize("service", SERVICES)
-    async def test_an_empty_database_upgrades_to_head_with_no_diff(self, service: str, database_url: str) -> None:
+    async def test_an_empty_database_upgrades_to_head_with_no_diff(
+        self, service: str, database_url: str
+    ) -> None:
         await asyncio.to_thread(upgrade, service, database_url)
         assert await schema_diff(database_url, service) == []
         assert f"{service}_outbox" in await tables(database_url)
 
-    async def test_all_services_share_one_database_without_touching_each_other(self, database_url: str) -> None:
+    async def test_all_services_share_one_database_without_touching_each_other(
+        self, database_url: str
+    ) -> None:
         for service in SERVICES:
             await asyncio.to_thread(upgrade, service, database_url)
         for service in SERVICES:

@@ -32,28 +32,37 @@ async def events(
     topics: Annotated[str, Query(description="Comma separated topic patterns.")] = ">",
     since: Annotated[int | None, Query(ge=0, description="Last seq seen; replay after it.")] = None,
 ) -> None:
+    await websocket.accept()
     try:
         patterns = parse_topics(topics)
     except ValueError as error:
-        await websocket.close(code=1008, reason=str(error)[:120])
+        await websocket.close(code=1008, reason=f"topics: {error}"[:120])
         return
     hub = gateway.hub
     assert hub is not None
-    await websocket.accept()
     subscriber = hub.subscribe(patterns)
+    sender = asyncio.create_task(
+        _stream(websocket, hub, subscriber, since, gateway.settings.ws_heartbeat_seconds)
+    )
     receiver = asyncio.create_task(_receive(websocket, subscriber))
     try:
-        await _send(websocket, {"kind": "subscribed", "topics": list(patterns), "seq": hub.last_seq})
-        if since is not None:
-            await _replay(websocket, hub, subscriber, since)
-        await _live(websocket, subscriber, gateway.settings.ws_heartbeat_seconds, hub)
-    except (WebSocketDisconnect, RuntimeError):
-        pass
+        # Whichever ends first (client gone, or the stream closed a slow client) ends both.
+        await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         hub.unsubscribe(subscriber)
-        receiver.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await receiver
+        for task in (sender, receiver):
+            task.cancel()
+        await asyncio.gather(sender, receiver, return_exceptions=True)
+
+
+async def _stream(
+    websocket: WebSocket, hub: EventHub, subscriber: Subscriber, since: int | None, heartbeat: float
+) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await _send(websocket, {"kind": "subscribed", "topics": list(subscriber.topics), "seq": hub.last_seq})
+        if since is not None:
+            await _replay(websocket, hub, subscriber, since)
+        await _live(websocket, subscriber, heartbeat, hub)
 
 
 async def _replay(websocket: WebSocket, hub: EventHub, subscriber: Subscriber, since: int) -> None:
@@ -92,6 +101,11 @@ async def _live(websocket: WebSocket, subscriber: Subscriber, heartbeat: float, 
 
 
 async def _receive(websocket: WebSocket, subscriber: Subscriber) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await _answer(websocket, subscriber)
+
+
+async def _answer(websocket: WebSocket, subscriber: Subscriber) -> None:
     while True:
         try:
             message = json.loads(await websocket.receive_text())
