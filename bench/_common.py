@@ -98,3 +98,7 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def say(text: str) -> None:
+    print(text, flush=True)

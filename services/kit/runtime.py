@@ -11,6 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import uvicorn
@@ -28,6 +29,7 @@ from services.kit.bus import Bus
 from services.kit.consumer import Consumer, Handler
 from services.kit.db import create_engine
 from services.kit.health import health_router
+from services.kit.inbox import prune_inbox
 from services.kit.migrate import upgrade_async
 from services.kit.queries import QueryHandler, QueryServer
 from services.kit.relay import OutboxRelay
@@ -132,6 +134,7 @@ class Service:
             queries.register(message_type, handler)
         await queries.start()
         self._tasks.append(asyncio.create_task(self._heartbeat(), name="heartbeat"))
+        self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
         log.info("%s started", self.name, extra={"database": self.engine.dialect.name})
 
     def _consumer(self, commands: bool) -> Consumer:
@@ -216,6 +219,18 @@ class Service:
 
     async def _status(self, _query: Envelope) -> ServiceStatus:
         return self.status()
+
+    async def _housekeeping(self) -> None:
+        assert self.engine is not None
+        keep = timedelta(days=self.settings.inbox_retention_days)
+        while True:
+            try:
+                pruned = await prune_inbox(self.engine, self.tables, keep)
+                if pruned:
+                    log.info("pruned %d inbox marks", pruned)
+            except Exception as error:
+                log.warning("inbox pruning failed: %r", error)
+            await asyncio.sleep(3600)
 
     async def _heartbeat(self) -> None:
         while True:

@@ -34,6 +34,9 @@ class ServiceSettings(BaseSettings):
     handler_concurrency: int = Field(default=16, ge=1, description="Commands handled at once.")
     max_deliveries: int = Field(default=5, ge=1, description="Attempts before a message is dead-lettered.")
     retry_delay_seconds: float = Field(default=0.5, gt=0, description="First redelivery delay.")
+    inbox_retention_days: float = Field(
+        default=8.0, ge=7.0, description="How long processed message ids are remembered (> stream retention)."
+    )
     heartbeat_seconds: float = Field(default=2.0, gt=0, description="Instance heartbeat interval.")
 
     def database_url_for(self, service: str) -> str:
