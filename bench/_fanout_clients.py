@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import os
 import re
@@ -32,6 +33,8 @@ class Stats:
         self.latencies = array("d")
         self.counts: dict[int, int] = {}
         self.closed: dict[int, int] = {}  # client -> close code (1006 when the TCP connection dropped)
+        self.first = 0.0  # wall clock of the first and last delivery of the phase
+        self.last = 0.0
 
 
 class RawClient(asyncio.Protocol):
@@ -102,8 +105,12 @@ class RawClient(asyncio.Protocol):
             return
         match = SENT.search(payload)
         if match is not None:
-            self.stats.latencies.append(now - float(match.group(1)))
-            self.stats.counts[self.ident] += 1
+            stats = self.stats
+            stats.latencies.append(now - float(match.group(1)))
+            stats.counts[self.ident] += 1
+            stats.last = now
+            if not stats.first:
+                stats.first = now
 
 
 async def open_raw(ident: int, host: str, port: int, path: str, stats: Stats) -> RawClient:
@@ -137,10 +144,19 @@ async def open_websockets(ident: int, host: str, port: int, path: str, stats: St
                 if match is not None:
                     stats.latencies.append(now - float(match.group(1)))
                     stats.counts[ident] += 1
+                    stats.last = now
+                    if not stats.first:
+                        stats.first = now
         finally:
             stats.closed.setdefault(ident, ws.close_code or 1006)
 
     return asyncio.create_task(reader())
+
+
+def _percentile_ms(lat: list[float], total: int, p: float) -> float | None:
+    """Percentile of ``total`` deliveries of which ``lat`` (sorted) arrived; missing ones are slowest."""
+    i = min(total - 1, int(p / 100 * total))
+    return lat[i] * 1e3 if i < len(lat) else None
 
 
 async def main() -> None:
@@ -160,8 +176,14 @@ async def main() -> None:
         for r in results:
             (failed.append(repr(r)) if isinstance(r, BaseException) else handles.append(r))
     print(
-        json.dumps({"connected": len(handles), "failed": len(failed), "errors": failed[:3],
-                    "connect_s": time.monotonic() - started}),
+        json.dumps(
+            {
+                "connected": len(handles),
+                "failed": len(failed),
+                "errors": failed[:3],
+                "connect_s": time.monotonic() - started,
+            }
+        ),
         flush=True,
     )
     while True:
@@ -175,17 +197,29 @@ async def main() -> None:
             await asyncio.sleep(0.05)
         lat = sorted(stats.latencies)
         counts = list(stats.counts.values())
-        k = len(lat)
-        q = (lambda p: lat[min(k - 1, int(p / 100 * k))] * 1e3) if k else (lambda p: float("nan"))
+        k, total = len(lat), expected * len(counts)
+        q = functools.partial(_percentile_ms, lat, total)
+
         print(
-            json.dumps({
-                "deliveries": k, "p50": q(50), "p90": q(90), "p99": q(99), "max": lat[-1] * 1e3 if k else None,
-                "min_per_client": min(counts) if counts else 0, "max_per_client": max(counts) if counts else 0,
-                "closed": len(stats.closed), "close_codes": sorted(set(stats.closed.values())),
-            }),
+            json.dumps(
+                {
+                    "deliveries": k,
+                    "expected": total,
+                    "p50": q(50),
+                    "p90": q(90),
+                    "p99": q(99),
+                    "max": lat[-1] * 1e3 if k and k == total else None,
+                    "rate": k / (stats.last - stats.first) if stats.last > stats.first else 0.0,
+                    "min_per_client": min(counts) if counts else 0,
+                    "max_per_client": max(counts) if counts else 0,
+                    "closed": len(stats.closed),
+                    "close_codes": sorted(set(stats.closed.values())),
+                }
+            ),
             flush=True,
         )
         stats.latencies = array("d")
+        stats.first = stats.last = 0.0
         stats.counts = {i: 0 for i in stats.counts}
     for h in handles:
         if isinstance(h, RawClient) and h.transport is not None:

@@ -8,9 +8,8 @@ import uuid
 from typing import Any
 
 import nats
-from nats.js.api import StorageType, StreamConfig
-
 from _common import say, summary_ms, table
+from nats.js.api import StorageType, StreamConfig
 
 
 async def floor(nats_url: str, quick: bool) -> None:
@@ -34,7 +33,9 @@ async def floor(nats_url: str, quick: bool) -> None:
 
     js = client.jetstream()
     await js.add_stream(
-        StreamConfig(name="BENCHFLOOR", subjects=["benchfloor.>"], storage=StorageType.FILE, duplicate_window=120)
+        StreamConfig(
+            name="BENCHFLOOR", subjects=["benchfloor.>"], storage=StorageType.FILE, duplicate_window=120
+        )
     )
     try:
         for i in range(100):
@@ -59,13 +60,29 @@ async def floor(nats_url: str, quick: bool) -> None:
         await client.close()
     a, b = summary_ms(rr), summary_ms(acks)
     nan = float("nan")
-    say(table(
-        "2. Floor: raw nats-py on the platform's NATS server (400 B payload, sequential, responder in the "
-        "bench process)",
-        ["path", "n", "p50 ms", "p99 ms", "max ms", "msgs/s"],
-        [
-            ["core request/reply (echo responder)", a["n"], a["p50"], a["p99"], a["max"], a["n"] / sum(rr)],
-            ["JetStream publish->ack (file stream)", b["n"], b["p50"], b["p99"], b["max"], b["n"] / sum(acks)],
-            ["JetStream publish, 256 acks in flight", total, nan, nan, nan, pipelined],
-        ],
-    ))
+    say(
+        table(
+            "2. Floor: raw nats-py on the platform's NATS server (400 B payload, sequential, responder in the "
+            "bench process)",
+            ["path", "n", "p50 ms", "p99 ms", "max ms", "msgs/s"],
+            [
+                [
+                    "core request/reply (echo responder)",
+                    a["n"],
+                    a["p50"],
+                    a["p99"],
+                    a["max"],
+                    a["n"] / sum(rr),
+                ],
+                [
+                    "JetStream publish->ack (file stream)",
+                    b["n"],
+                    b["p50"],
+                    b["p99"],
+                    b["max"],
+                    b["n"] / sum(acks),
+                ],
+                ["JetStream publish, 256 acks in flight", total, nan, nan, nan, pipelined],
+            ],
+        )
+    )

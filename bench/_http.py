@@ -73,6 +73,7 @@ class Pool:
         self.limit = limit
         self.idle: list[Connection] = []
         self.opened = 0
+        self.reconnects = 0
         self._freed = asyncio.Condition()
 
     async def warm(self, n: int) -> None:
@@ -82,8 +83,18 @@ class Pool:
 
     async def post_json(self, path: str, body: bytes) -> tuple[int, bytes]:
         conn = await self._take()
+        reused = conn.writer is not None
         try:
-            result = await conn.post_json(path, body)
+            try:
+                result = await conn.post_json(path, body)
+            except HttpError:
+                if not reused:
+                    raise
+                # The server closed an idle keep-alive connection (uvicorn: after 5 s) as we sent:
+                # nothing was read, so send again on a fresh connection, as HTTP clients do.
+                self.reconnects += 1
+                conn.close()
+                result = await conn.post_json(path, body)
         except BaseException:
             conn.close()
             self.opened -= 1
@@ -97,8 +108,11 @@ class Pool:
 
     async def _take(self) -> Connection:
         while True:
-            if self.idle:
-                return self.idle.pop()
+            while self.idle:
+                conn = self.idle.pop()
+                if conn.reader is not None and conn.reader.at_eof():  # closed by the server while idle
+                    conn.close()
+                return conn
             if self.opened < self.limit:
                 self.opened += 1
                 return Connection(self.host, self.port)

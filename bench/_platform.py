@@ -45,7 +45,7 @@ class Platform:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
         env.update(self.extra_env)
         env["MLOPS_HOME"] = str(self.home)
-        self.out = open(self.home / "up.out", "wb")  # noqa: SIM115
+        self.out = open(self.home / "up.out", "wb")
         started = time.monotonic()
         self.proc = subprocess.Popen(
             [str(mlops), "up", "--port", str(self.port)],
@@ -78,6 +78,10 @@ class Platform:
             state = json.loads((self.home / "run" / "state.json").read_text())
             return {name: int(c["restarts"]) for name, c in state["children"].items() if c["restarts"]}
         return {}
+
+    def pids(self) -> list[int]:
+        """Every process this platform started (supervisor and children, restarted ones too)."""
+        return ([self.proc.pid] if self.proc else []) + list(self._child_pids)
 
     def stop(self, timeout: float = 30.0) -> list[int]:
         """SIGINT the supervisor; SIGKILL whatever of ours survives. Returns pids that had to be killed."""
