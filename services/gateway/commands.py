@@ -1,18 +1,22 @@
 """Issuing commands on someone's behalf and tracking their outcome.
 
-A POST records the command as pending, publishes it, and waits a short while for the outcome
-event. The outcome is also persisted by the gateway's durable event consumer, so
-``GET /api/commands/{id}`` answers after the gateway restarts or when the owner was down.
+A POST publishes the command and waits a short while for the outcome event. The command row is
+written beside that, off the request's path, and the gateway's durable event consumer records
+the outcome on it (creating the row if the outcome came first), so ``GET /api/commands/{id}``
+answers after the gateway restarts or when the owner was down.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 
 from contracts.envelope import Actor, Envelope, new_id, utcnow
 from contracts.messages import spec
@@ -22,6 +26,8 @@ from services.gateway.models import CommandRecord
 from services.kit.errors import NotFound, Unavailable
 from services.kit.runtime import Service
 from services.kit.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 CommandStatus = Literal["pending", "succeeded", "rejected"]
 
@@ -81,6 +87,8 @@ class CommandBook:
         self.service = service
         self.hub = hub
         self.wait_seconds = wait_seconds
+        self._unsaved: dict[str, CommandView] = {}
+        self._saving: set[asyncio.Task[None]] = set()
 
     async def issue(
         self, message_type: str, data: BaseModel, actor: Actor, correlation_id: str | None = None
@@ -90,17 +98,14 @@ class CommandBook:
         command = message.envelope(
             source=self.service.source, correlation_id=correlation_id or new_id(), actor=actor, data=data
         )
-        record = CommandRecord(
-            id=command.id,
+        view = CommandView(
+            command_id=command.id,
+            correlation_id=command.correlation_id,
             type=command.type,
             service=message.service,
-            correlation_id=command.correlation_id,
-            actor_id=actor.id,
             status="pending",
             created_at=command.time,
         )
-        async with self.service.unit_of_work() as uow:
-            uow.session.add(record)
         waiter = self.hub.expect(command.id)
         try:
             assert self.service.bus is not None
@@ -108,7 +113,10 @@ class CommandBook:
         except Exception as error:
             self.hub.forget(command.id)
             raise Unavailable(f"the message bus did not accept the command: {error}") from error
-        view = CommandView.of(record)
+        self._unsaved[command.id] = view
+        task = asyncio.create_task(self._save_pending(view, actor))
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(waiter), self.wait_seconds)
         except TimeoutError:
@@ -116,22 +124,47 @@ class CommandBook:
             return view
         return CommandView.model_validate(view.model_dump() | _from_event(outcome))
 
+    async def _save_pending(self, view: CommandView, actor: Actor) -> None:
+        try:
+            async with self.service.unit_of_work() as uow:
+                uow.session.add(_record(view, actor.id))
+        except IntegrityError:
+            pass  # the outcome was recorded first
+        except Exception:
+            log.exception("could not record command %s; its outcome will", view.command_id)
+        finally:
+            self._unsaved.pop(view.command_id, None)
+
     async def get(self, command_id: str) -> CommandView:
         async with self.service.unit_of_work() as uow:
             record = await uow.session.get(CommandRecord, command_id)
-        if record is None:
-            raise NotFound(f"no command with id {command_id!r}", field="command_id")
-        return CommandView.of(record)
+        if record is not None:
+            return CommandView.of(record)
+        if command_id in self._unsaved:
+            return self._unsaved[command_id]
+        raise NotFound(f"no command with id {command_id!r}", field="command_id")
 
     async def record_outcome(self, event: Envelope, uow: UnitOfWork) -> None:
-        """Persist an outcome event (idempotent: only a pending row changes)."""
+        """Persist an outcome event (idempotent: only a pending row changes; a missing one is made)."""
         outcome = event.data
         assert isinstance(outcome, CommandSucceeded | CommandRejected)
-        await uow.session.execute(
+        values = outcome_values(outcome)
+        updated: CursorResult[Any] = await uow.session.execute(  # type: ignore[assignment]
             update(CommandRecord)
             .where(CommandRecord.id == outcome.command_id, CommandRecord.status == "pending")
-            .values(outcome_values(outcome))
+            .values(values)
         )
+        if updated.rowcount == 0 and await uow.session.get(CommandRecord, outcome.command_id) is None:
+            view = CommandView(
+                command_id=outcome.command_id,
+                correlation_id=event.correlation_id,
+                type=outcome.command_type,
+                service=event.type.split(".", 1)[0],
+                created_at=event.time,
+                **values,
+            )
+            # If the pending row lands first, this insert fails and the redelivery updates it.
+            uow.session.add(_record(view, event.actor.id))
 
     async def recent(self, limit: int) -> list[CommandView]:
         async with self.service.unit_of_work() as uow:
@@ -139,6 +172,24 @@ class CommandBook:
                 select(CommandRecord).order_by(CommandRecord.created_at.desc()).limit(limit)
             )
             return [CommandView.of(r) for r in rows]
+
+
+def _record(view: CommandView, actor_id: str) -> CommandRecord:
+    return CommandRecord(
+        id=view.command_id,
+        type=view.type,
+        service=view.service,
+        correlation_id=view.correlation_id,
+        actor_id=actor_id,
+        status=view.status,
+        result=view.result,
+        code=view.code,
+        reason=view.reason,
+        http_status=view.http_status,
+        field=view.field,
+        created_at=view.created_at,
+        completed_at=view.completed_at,
+    )
 
 
 def _from_event(envelope: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Iterable
@@ -36,6 +37,10 @@ class Frame:
     text: str
 
 
+HEARTBEAT = Frame(seq=0, topic="", text="")
+"""Queued by a connection's heartbeat timer, so one loop sends everything in order."""
+
+
 def to_frame(seq: int, subject: str, envelope: dict[str, Any]) -> Frame:
     topic = subject.removeprefix("evt.")
     body = {"kind": "event", "seq": seq, "subject": subject, **envelope}
@@ -50,7 +55,11 @@ def parse_topics(raw: str | Iterable[str]) -> tuple[str, ...]:
         tokens = topic.split(".")
         if any(not t for t in tokens) or (">" in tokens[:-1]):
             raise ValueError(f"topic {topic!r} is not a valid pattern (tokens separated by '.', '>' last)")
-    return topics or (">",)
+    return topics or EVERYTHING
+
+
+EVERYTHING = (">",)
+_matches = functools.lru_cache(maxsize=65536)(subject_matches)
 
 
 @dataclass(eq=False)
@@ -64,7 +73,7 @@ class Subscriber:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def wants(self, topic: str) -> bool:
-        return any(subject_matches(pattern, topic) for pattern in self.topics)
+        return self.topics == EVERYTHING or any(_matches(pattern, topic) for pattern in self.topics)
 
     def offer(self, frame: Frame) -> None:
         if self.overflowed or not self.wants(frame.topic):

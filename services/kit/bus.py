@@ -7,7 +7,6 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
@@ -83,21 +82,23 @@ class Bus:
     @classmethod
     async def connect(cls, url: str, name: str, **options: Any) -> Bus:
         """Connect, retrying forever on disconnects; the first connect fails after ~10 s."""
+        nc = Client()
 
         async def on_error(error: Exception) -> None:
             log.warning("nats error: %s", error)
 
         async def on_disconnect() -> None:
-            log.warning("nats disconnected; reconnecting")
+            if not (nc.is_closed or nc.is_draining):
+                log.warning("nats disconnected; reconnecting")
 
         async def on_reconnect() -> None:
             log.info("nats reconnected")
 
-        nc = await nats.connect(
+        await nc.connect(
             servers=url.split(","),
             name=name,
             max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
+            reconnect_time_wait=0.5,  # type: ignore[arg-type]  # floats work; the hint is narrow
             connect_timeout=2,
             allow_reconnect=True,
             error_cb=on_error,

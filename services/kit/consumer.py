@@ -73,6 +73,7 @@ class Consumer:
         self._slots = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
         self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight: set[str] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.running = False
@@ -151,6 +152,18 @@ class Consumer:
         if attempt > self.max_deliveries:
             await self._give_up(msg, f"gave up after {attempt - 1} deliveries", "internal_error", 500)
             return
+        if envelope.id in self._in_flight:
+            # The same envelope delivered twice at once (a duplicate publish past the dedup
+            # window): let the first finish, then the inbox recognises the second.
+            await msg.nak(delay=max(self.retry_delay, 1.0))
+            return
+        self._in_flight.add(envelope.id)
+        try:
+            await self._handle(msg, envelope, handler, attempt)
+        finally:
+            self._in_flight.discard(envelope.id)
+
+    async def _handle(self, msg: Msg, envelope: Envelope, handler: Handler, attempt: int) -> None:
         logs.correlation_id.set(envelope.correlation_id)
         logs.message_id.set(envelope.id)
         started = time.perf_counter()
@@ -174,9 +187,10 @@ class Consumer:
                         uow.record(self._succeeded(envelope, result or {}))
                     await uow.mark_seen(envelope.id, self.durable)
                     outcome = "ack"
-        except IntegrityError:
-            # A concurrent delivery of the same message committed first.
-            outcome = "duplicate"
+        except IntegrityError as error:
+            if not await self._seen(envelope.id):
+                return await self._retry_or_give_up(msg, envelope, attempt, error)
+            outcome = "duplicate"  # another delivery of the same message committed first
         except PlatformError as error:
             if not self.replies:
                 await self._dead_letter(msg, f"{error.code}: {error.reason}")
@@ -185,25 +199,26 @@ class Consumer:
             await self._reject(envelope, error.code, error.reason, error.status, error.field)
             outcome = "rejected"
         except Exception as error:
-            if attempt >= self.max_deliveries:
-                log.exception("giving up on %s after %d deliveries", envelope.type, attempt)
-                await self._dead_letter(msg, f"failed {attempt} times: {error!r}")
-                if self.replies:
-                    await self._reject(envelope, "internal_error", f"{self.service} failed: {error}", 500)
-                await msg.term()
-                return "dead_letter"
-            delay = self.retry_delay * 2 ** (attempt - 1)
-            log.warning(
-                "%s failed (attempt %d), retrying in %.1fs: %r",
-                envelope.type,
-                attempt,
-                delay,
-                error,
-            )
-            await msg.nak(delay=delay)
-            return "retry"
+            return await self._retry_or_give_up(msg, envelope, attempt, error)
         await msg.ack()
         return outcome
+
+    async def _seen(self, message_id: str) -> bool:
+        async with self.unit_of_work() as uow:
+            return await uow.seen(message_id)
+
+    async def _retry_or_give_up(self, msg: Msg, envelope: Envelope, attempt: int, error: Exception) -> str:
+        if attempt >= self.max_deliveries:
+            log.exception("giving up on %s after %d deliveries", envelope.type, attempt, exc_info=error)
+            await self._dead_letter(msg, f"failed {attempt} times: {error!r}")
+            if self.replies:
+                await self._reject(envelope, "internal_error", f"{self.service} failed: {error}", 500)
+            await msg.term()
+            return "dead_letter"
+        delay = self.retry_delay * 2 ** (attempt - 1)
+        log.warning("%s failed (attempt %d), retrying in %.1fs: %r", envelope.type, attempt, delay, error)
+        await msg.nak(delay=delay)
+        return "retry"
 
     def _succeeded(self, command: Envelope, result: dict[str, Any]) -> Envelope:
         data = CommandSucceeded(command_id=command.id, command_type=command.type, result=result)

@@ -1,30 +1,41 @@
-"""The outbox relay: publishes committed events in order, then deletes them.
+"""The outbox relay: publishes committed events, then deletes their rows.
 
-A row is deleted only after JetStream acked it. A relay killed between the two republishes the
-row on restart with the same ``Nats-Msg-Id``, which JetStream drops as a duplicate: every event
-reaches the stream exactly once. Replicas on PostgreSQL split rows with ``SKIP LOCKED``.
+Fast path: the unit of work hands its rows to :meth:`OutboxRelay.committed` right after the
+commit, and they are published at once from memory. Their rows are deleted later, in batches, by
+a separate loop, so a slow delete (SQLite's single writer) never delays an event. A sweep publishes
+whatever the fast path did not (rows left by a crash, or by another process) on start and every
+``poll_seconds``.
+
+Exactly once: a row is deleted only after JetStream acked it. A relay killed in between
+republishes the row with the same ``Nats-Msg-Id``, which JetStream drops as a duplicate (the
+streams keep a 120 s window), so every event reaches the stream once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from contracts.envelope import utcnow
 from services.kit import telemetry
 from services.kit.bus import Bus
-from services.kit.db import is_postgres
 from services.kit.tables import KitTables
 
 log = logging.getLogger(__name__)
 
+OutboxRow = dict[str, Any]
+"""``message_id``, ``subject``, ``payload``, ``headers`` (and ``created_at``) of one outbox row."""
+
 
 class OutboxRelay:
-    """Publishes ``<service>_outbox`` rows; :meth:`notify` wakes it right after a commit."""
+    """Publishes ``<service>_outbox`` rows of one service."""
 
     def __init__(
         self,
@@ -34,6 +45,7 @@ class OutboxRelay:
         service: str,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        settle_seconds: float = 5.0,
     ) -> None:
         self.engine = engine
         self.outbox = tables.outbox
@@ -41,77 +53,117 @@ class OutboxRelay:
         self.service = service
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.settle = timedelta(seconds=settle_seconds)
+        self._fresh: list[OutboxRow] = []
+        self._published: set[str] = set()  # acked by JetStream, row not deleted yet
+        self._publish_wake = asyncio.Event()
+        self._delete_wake = asyncio.Event()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
 
-    def notify(self) -> None:
-        self._wake.set()
+    def committed(self, rows: list[OutboxRow]) -> None:
+        """Rows a unit of work just committed: publish them now."""
+        self._fresh.extend(rows)
+        self._publish_wake.set()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"{self.service}-outbox-relay")
+        self._tasks = [
+            asyncio.create_task(self._publish_loop(), name=f"{self.service}-outbox-publish"),
+            asyncio.create_task(self._delete_loop(), name=f"{self.service}-outbox-delete"),
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self.drain()
+        """Finish the batch in hand, publish what is pending, delete what was published."""
+        self._stopping = True
+        self._publish_wake.set()
+        self._delete_wake.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self._publish_fresh()
+        with contextlib.suppress(Exception):
+            await self._delete_published()
 
-    async def _run(self) -> None:
-        while True:
+    async def drain(self) -> int:
+        """Publish and delete every row in the outbox now; returns how many were published."""
+        total = 0
+        while published := await self._sweep(settle=False):
+            total += published
+            await self._delete_published()
+        return total
+
+    async def _publish_loop(self) -> None:
+        clock = asyncio.get_running_loop().time
+        last_sweep = clock() - self.poll_seconds  # sweep at once on start: rows a crash left behind
+        while not self._stopping:
+            if not self._fresh:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._publish_wake.wait(), self.poll_seconds)
+            self._publish_wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
-            try:
-                await self.drain()
-            except asyncio.CancelledError:
-                raise
+                await self._publish_fresh()
+                if clock() - last_sweep >= self.poll_seconds and not self._stopping:
+                    last_sweep = clock()
+                    await self._sweep(settle=True)
             except Exception as error:
                 log.warning("outbox relay failed, retrying: %r", error)
                 await asyncio.sleep(0.5)
 
-    async def drain(self) -> int:
-        """Publish every pending row; returns how many were published."""
-        total = 0
-        while True:
-            published = await self._publish_batch()
-            total += published
-            if published < self.batch_size:
-                return total
+    async def _delete_loop(self) -> None:
+        while not self._stopping:
+            await self._delete_wake.wait()
+            self._delete_wake.clear()
+            try:
+                await self._delete_published()
+            except Exception as error:
+                log.warning("outbox cleanup failed, retrying: %r", error)
+                await asyncio.sleep(0.5)
+                self._delete_wake.set()
 
-    async def _publish_batch(self) -> int:
-        query = (
-            select(
-                self.outbox.c.position,
-                self.outbox.c.subject,
-                self.outbox.c.payload,
-                self.outbox.c.headers,
-            )
-            .order_by(self.outbox.c.position)
-            .limit(self.batch_size)
-        )
-        if is_postgres(self.engine):
-            query = query.with_for_update(skip_locked=True)
-        async with self.engine.begin() as conn:
-            rows = (await conn.execute(query)).all()
-            if not rows:
-                return 0
-            telemetry.OUTBOX_PENDING.labels(self.service).set(len(rows))
+    async def _publish_fresh(self) -> None:
+        while self._fresh:
+            batch, self._fresh = self._fresh[: self.batch_size], self._fresh[self.batch_size :]
+            try:
+                await self._publish(batch)
+            except Exception:
+                self._fresh[:0] = batch  # keep them for the next attempt (the sweep would also find them)
+                raise
+
+    async def _sweep(self, settle: bool) -> int:
+        """Publish rows the fast path did not (older than ``settle_seconds`` unless ``settle`` is off)."""
+        columns = self.outbox.c
+        query = select(columns.message_id, columns.subject, columns.payload, columns.headers)
+        if settle:
+            query = query.where(columns.created_at < utcnow() - self.settle)
+        query = query.order_by(columns.position).limit(self.batch_size)
+        async with self.engine.connect() as conn:
+            rows = [r._asdict() for r in await conn.execute(query) if r.message_id not in self._published]
+        if rows:
             await self._publish(rows)
-            await conn.execute(
-                delete(self.outbox).where(self.outbox.c.position.in_([r.position for r in rows]))
-            )
-        telemetry.OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 
-    async def _publish(self, rows: Sequence[Any]) -> None:
+    async def _publish(self, rows: Sequence[OutboxRow]) -> None:
         # Publishes are started in order on one connection, so the stream keeps their order;
-        # awaiting their acks together keeps many in flight.
+        # awaiting the acks together keeps many in flight.
         futures = [
-            asyncio.ensure_future(self.bus.publish(row.subject, row.payload, row.headers)) for row in rows
+            asyncio.ensure_future(self.bus.publish(r["subject"], r["payload"], r["headers"])) for r in rows
         ]
         results = await asyncio.gather(*futures, return_exceptions=True)
-        failed = [r for r in results if isinstance(r, BaseException)]
+        acked = [
+            r["message_id"]
+            for r, result in zip(rows, results, strict=True)
+            if not isinstance(result, BaseException)
+        ]
+        self._published.update(acked)
+        self._delete_wake.set()
+        telemetry.OUTBOX_PUBLISHED.labels(self.service).inc(len(acked))
+        failed = [result for result in results if isinstance(result, BaseException)]
         if failed:
             raise failed[0]
+
+    async def _delete_published(self) -> None:
+        while self._published:
+            ids = list(self._published)[: self.batch_size]
+            async with self.engine.begin() as conn:
+                await conn.execute(delete(self.outbox).where(self.outbox.c.message_id.in_(ids)))
+            self._published.difference_update(ids)
+        telemetry.OUTBOX_PENDING.labels(self.service).set(len(self._fresh))

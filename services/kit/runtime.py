@@ -99,7 +99,7 @@ class Service:
     def unit_of_work(self) -> UnitOfWork:
         if self._sessions is None:
             raise RuntimeError("service not started")
-        notify = self.relay.notify if self.relay is not None else None
+        notify = self.relay.committed if self.relay is not None else None
         return UnitOfWork(self._sessions, self.tables, notify)
 
     def event(self, message_type: str, cause: Envelope, data: BaseModel | dict[str, Any]) -> Envelope:

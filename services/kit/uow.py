@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,20 +19,21 @@ class UnitOfWork:
     """``async with uow:`` opens a session; leaving the block without error commits.
 
     Only the unit of work commits. Events passed to :meth:`record` are written to the outbox in
-    the same transaction and published by the relay after the commit (``on_commit`` wakes it).
+    the same transaction and handed to ``on_commit`` (the relay) once the commit succeeded.
     """
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         tables: KitTables,
-        on_commit: Callable[[], None] | None = None,
+        on_commit: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._tables = tables
         self._on_commit = on_commit
         self._session: AsyncSession | None = None
         self.recorded: list[Envelope] = []
+        self._rows: list[dict[str, Any]] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -42,6 +44,7 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessions()
         self.recorded = []
+        self._rows = []
         return self
 
     async def __aexit__(
@@ -55,8 +58,8 @@ class UnitOfWork:
             if exc_type is None:
                 await self._write_outbox()
                 await session.commit()
-                if self.recorded and self._on_commit is not None:
-                    self._on_commit()
+                if self._rows and self._on_commit is not None:
+                    self._on_commit(self._rows)
             else:
                 await session.rollback()
         finally:
@@ -82,7 +85,7 @@ class UnitOfWork:
         if not self.recorded:
             return
         now = utcnow()
-        rows = [
+        self._rows = [
             {
                 "message_id": event.id,
                 "subject": subject_for("evt", event.type),
@@ -92,4 +95,4 @@ class UnitOfWork:
             }
             for event in self.recorded
         ]
-        await self.session.execute(insert(self._tables.outbox), rows)
+        await self.session.execute(insert(self._tables.outbox), self._rows)

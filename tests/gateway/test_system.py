@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from contracts.envelope import Envelope
+from contracts.envelope import Actor, Envelope
+from contracts.messages import spec
+from contracts.system import CommandSucceeded
 from services.kit.errors import Conflict
 from services.kit.uow import UnitOfWork
 from tests.factories import wait_for
@@ -187,3 +189,31 @@ class TestConcurrency:
             )
         assert [r.status_code for r in responses] == [200] * 50
         assert sorted(int(r.json()["result"]["echo"]) for r in responses) == list(range(50))
+
+
+class TestOutcomeFirst:
+    async def test_an_outcome_for_a_command_not_yet_recorded_creates_its_row(
+        self, platform_factory: Any, bus: Any
+    ) -> None:
+        outcome = spec("infra.command.succeeded.v1").envelope(
+            source="infra/x",
+            correlation_id="corr-x",
+            causation_id="cmd-x",
+            actor=Actor(id="ada", role="editor"),
+            data=CommandSucceeded(
+                command_id="cmd-x", command_type="infra.system.ping.v1", result={"ok": True}
+            ),
+        )
+        async with platform_factory(services=()) as platform:
+            await bus.publish_envelope("evt", outcome)
+
+            async def recorded() -> Any:
+                response = await platform.http.get("/api/commands/cmd-x")
+                return response.json() if response.status_code == 200 else None
+
+            view = await wait_for(recorded, what="the outcome to create the command row")
+        assert view["status"] == "succeeded"
+        assert view["service"] == "infra"
+        assert view["type"] == "infra.system.ping.v1"
+        assert view["result"] == {"ok": True}
+        assert view["correlation_id"] == "corr-x"

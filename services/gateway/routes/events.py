@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 
 from services.gateway.gateway import Gateway, websocket_gateway
-from services.gateway.hub import EventHub, Subscriber, parse_topics
+from services.gateway.hub import HEARTBEAT, EventHub, Subscriber, parse_topics
 
 router = APIRouter(tags=["events"])
 
@@ -82,22 +82,32 @@ async def _replay(websocket: WebSocket, hub: EventHub, subscriber: Subscriber, s
 
 
 async def _live(websocket: WebSocket, subscriber: Subscriber, heartbeat: float, hub: EventHub) -> None:
+    beats = asyncio.create_task(_beat(subscriber, heartbeat))
     queue = subscriber.queue
+    try:
+        while True:
+            if subscriber.overflowed and queue.empty():
+                reason = f"slow consumer; resume with since={subscriber.last_seq}"
+                await websocket.close(code=SLOW_CLIENT, reason=reason)
+                return
+            frame = await queue.get()
+            if frame is HEARTBEAT:
+                await _send(websocket, {"kind": "heartbeat", "seq": hub.last_seq})
+                continue
+            if frame.seq <= subscriber.last_seq:
+                continue
+            await websocket.send_text(frame.text)
+            subscriber.last_seq = frame.seq
+    finally:
+        beats.cancel()
+
+
+async def _beat(subscriber: Subscriber, interval: float) -> None:
+    """Queue a heartbeat every ``interval``; a full queue needs none (frames are flowing)."""
     while True:
-        if subscriber.overflowed and queue.empty():
-            await websocket.close(
-                code=SLOW_CLIENT, reason=f"slow consumer; resume with since={subscriber.last_seq}"
-            )
-            return
-        try:
-            frame = await asyncio.wait_for(queue.get(), heartbeat)
-        except TimeoutError:
-            await _send(websocket, {"kind": "heartbeat", "seq": hub.last_seq})
-            continue
-        if frame.seq <= subscriber.last_seq:
-            continue
-        await websocket.send_text(frame.text)
-        subscriber.last_seq = frame.seq
+        await asyncio.sleep(interval)
+        with contextlib.suppress(asyncio.QueueFull):
+            subscriber.queue.put_nowait(HEARTBEAT)
 
 
 async def _receive(websocket: WebSocket, subscriber: Subscriber) -> None:
