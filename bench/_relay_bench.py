@@ -96,7 +96,7 @@ class RelayBench:
     async def _commit(
         self, relay: OutboxRelay | None, unit: int, per_unit: int, commits: dict[str, float]
     ) -> None:
-        async with UnitOfWork(self.sessions, KIT, relay.notify if relay else None) as uow:
+        async with UnitOfWork(self.sessions, KIT, relay.committed if relay else None) as uow:
             for n in range(per_unit):
                 uow.record(_envelope(unit, n))
             ids = [e.id for e in uow.recorded]
@@ -192,7 +192,6 @@ class RelayBench:
         relay = OutboxRelay(self.engine, KIT, self.bus, "workflow")
         started = time.perf_counter()
         relay.start()
-        relay.notify()
         await self._wait_arrivals(commits, 60)
         await relay.stop()
         result = self._result(

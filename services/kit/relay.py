@@ -85,15 +85,13 @@ class OutboxRelay:
 
     async def drain(self) -> int:
         """Publish and delete every row in the outbox now; returns how many were published."""
-        total = 0
-        while published := await self._sweep(settle=False):
-            total += published
-            await self._delete_published()
-        return total
+        published = await self._sweep(settle=False)
+        await self._delete_published()
+        return published
 
     async def _publish_loop(self) -> None:
         clock = asyncio.get_running_loop().time
-        last_sweep = clock() - self.poll_seconds  # sweep at once on start: rows a crash left behind
+        last_sweep, settle = clock() - self.poll_seconds, False  # at once on start: rows a crash left
         while not self._stopping:
             if not self._fresh:
                 with contextlib.suppress(TimeoutError):
@@ -102,8 +100,8 @@ class OutboxRelay:
             try:
                 await self._publish_fresh()
                 if clock() - last_sweep >= self.poll_seconds and not self._stopping:
-                    last_sweep = clock()
-                    await self._sweep(settle=True)
+                    await self._sweep(settle)
+                    last_sweep, settle = clock(), True
             except Exception as error:
                 log.warning("outbox relay failed, retrying: %r", error)
                 await asyncio.sleep(0.5)
@@ -131,15 +129,25 @@ class OutboxRelay:
     async def _sweep(self, settle: bool) -> int:
         """Publish rows the fast path did not (older than ``settle_seconds`` unless ``settle`` is off)."""
         columns = self.outbox.c
-        query = select(columns.message_id, columns.subject, columns.payload, columns.headers)
+        query = select(
+            columns.position, columns.message_id, columns.subject, columns.payload, columns.headers
+        )
         if settle:
             query = query.where(columns.created_at < utcnow() - self.settle)
-        query = query.order_by(columns.position).limit(self.batch_size)
-        async with self.engine.connect() as conn:
-            rows = [r._asdict() for r in await conn.execute(query) if r.message_id not in self._published]
-        if rows:
-            await self._publish(rows)
-        return len(rows)
+        published, after = 0, -1
+        while not self._stopping or not settle:
+            page = query.where(columns.position > after).order_by(columns.position).limit(self.batch_size)
+            async with self.engine.connect() as conn:
+                rows = [r._asdict() for r in await conn.execute(page)]
+            todo = [r for r in rows if r["message_id"] not in self._published]
+            if todo:
+                await self._publish(todo)
+                published += len(todo)
+            if len(rows) < self.batch_size:
+                break
+            after = rows[-1]["position"]
+            await self._publish_fresh()  # fresh events do not wait behind a backlog
+        return published
 
     async def _publish(self, rows: Sequence[OutboxRow]) -> None:
         # Publishes are started in order on one connection, so the stream keeps their order;
