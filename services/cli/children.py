@@ -40,15 +40,16 @@ async def spawn(argv: list[str], env: dict[str, str], log_file: Path) -> asyncio
 
 
 async def terminate(process: asyncio.subprocess.Process, grace: float = 10.0) -> None:
-    """SIGTERM the child's process group, then SIGKILL it after ``grace`` seconds."""
-    if process.returncode is not None:
-        return
-    _signal_group(process.pid, signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), grace)
-    except TimeoutError:
-        _signal_group(process.pid, signal.SIGKILL)
-        await process.wait()
+    """SIGTERM the child's process group, SIGKILL it after ``grace`` seconds, then SIGKILL whatever
+    is left in the group (grandchildren outliving their parent)."""
+    if process.returncode is None:
+        _signal_group(process.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+        except TimeoutError:
+            _signal_group(process.pid, signal.SIGKILL)
+            await process.wait()
+    _signal_group(process.pid, signal.SIGKILL)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -139,7 +139,11 @@ class Supervisor:
                 await asyncio.wait_for(self.stopping.wait(), delay)
             if self.stopping.is_set():
                 return
-            await self._start(child)
+            try:
+                await self._start(child)
+            except OSError as error:
+                self.say(f"could not restart {child.name}: {error}")
+                continue  # the old process has exited: the next turn backs off further
             child.restarts += 1
             self._write_state()
 

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from contracts.messages import BY_TYPE
 from services.gateway import problems
+from services.gateway.commands import record_outcome
 from services.gateway.gateway import Gateway
 from services.gateway.models import KIT, Base
 from services.gateway.routes import events, system
@@ -25,7 +26,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     gateway = Gateway(service, settings)
     for message_type in BY_TYPE:
         if message_type.endswith((".command.succeeded.v1", ".command.rejected.v1")):
-            service.on_event(message_type)(_record_outcome(gateway))
+            service.on_event(message_type)(record_outcome)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,14 +52,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(events.router)
     _serve_web(app, settings)
     return app
-
-
-def _record_outcome(gateway: Gateway):  # type: ignore[no-untyped-def]
-    async def handler(event, uow):  # type: ignore[no-untyped-def]
-        assert gateway.commands is not None
-        await gateway.commands.record_outcome(event, uow)
-
-    return handler
 
 
 async def _rejected(_request: Request, error: Exception) -> JSONResponse:

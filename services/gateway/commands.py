@@ -108,21 +108,30 @@ class CommandBook:
         )
         waiter = self.hub.expect(command.id)
         try:
-            assert self.service.bus is not None
-            await self.service.bus.publish_envelope("cmd", command)
-        except Exception as error:
+            await self._publish(command)
+            self._unsaved[command.id] = view
+            task = asyncio.create_task(self._save_pending(view, actor))
+            self._saving.add(task)
+            task.add_done_callback(self._saving.discard)
+            try:
+                outcome = await asyncio.wait_for(asyncio.shield(waiter), self.wait_seconds)
+            except TimeoutError:
+                return view
+            return CommandView.model_validate(view.model_dump() | _from_event(outcome))
+        finally:
             self.hub.forget(command.id)
-            raise Unavailable(f"the message bus did not accept the command: {error}") from error
-        self._unsaved[command.id] = view
-        task = asyncio.create_task(self._save_pending(view, actor))
-        self._saving.add(task)
-        task.add_done_callback(self._saving.discard)
-        try:
-            outcome = await asyncio.wait_for(asyncio.shield(waiter), self.wait_seconds)
-        except TimeoutError:
-            self.hub.forget(command.id)
-            return view
-        return CommandView.model_validate(view.model_dump() | _from_event(outcome))
+
+    async def _publish(self, command: Envelope, attempts: int = 3) -> None:
+        """Publish, retrying a lost ack: the same ``Nats-Msg-Id`` makes a retry harmless."""
+        assert self.service.bus is not None
+        for attempt in range(1, attempts + 1):
+            try:
+                await self.service.bus.publish_envelope("cmd", command)
+                return
+            except Exception as error:
+                if attempt == attempts:
+                    raise Unavailable(f"the message bus did not accept the command: {error}") from error
+                await asyncio.sleep(0.2 * attempt)
 
     async def _save_pending(self, view: CommandView, actor: Actor) -> None:
         try:
@@ -144,34 +153,35 @@ class CommandBook:
             return self._unsaved[command_id]
         raise NotFound(f"no command with id {command_id!r}", field="command_id")
 
-    async def record_outcome(self, event: Envelope, uow: UnitOfWork) -> None:
-        """Persist an outcome event (idempotent: only a pending row changes; a missing one is made)."""
-        outcome = event.data
-        assert isinstance(outcome, CommandSucceeded | CommandRejected)
-        values = outcome_values(outcome)
-        updated: CursorResult[Any] = await uow.session.execute(  # type: ignore[assignment]
-            update(CommandRecord)
-            .where(CommandRecord.id == outcome.command_id, CommandRecord.status == "pending")
-            .values(values)
-        )
-        if updated.rowcount == 0 and await uow.session.get(CommandRecord, outcome.command_id) is None:
-            view = CommandView(
-                command_id=outcome.command_id,
-                correlation_id=event.correlation_id,
-                type=outcome.command_type,
-                service=event.type.split(".", 1)[0],
-                created_at=event.time,
-                **values,
-            )
-            # If the pending row lands first, this insert fails and the redelivery updates it.
-            uow.session.add(_record(view, event.actor.id))
-
     async def recent(self, limit: int) -> list[CommandView]:
         async with self.service.unit_of_work() as uow:
             rows = await uow.session.scalars(
                 select(CommandRecord).order_by(CommandRecord.created_at.desc()).limit(limit)
             )
             return [CommandView.of(r) for r in rows]
+
+
+async def record_outcome(event: Envelope, uow: UnitOfWork) -> None:
+    """Persist an outcome event (idempotent: only a pending row changes; a missing one is made)."""
+    outcome = event.data
+    assert isinstance(outcome, CommandSucceeded | CommandRejected)
+    values = outcome_values(outcome)
+    updated: CursorResult[Any] = await uow.session.execute(  # type: ignore[assignment]
+        update(CommandRecord)
+        .where(CommandRecord.id == outcome.command_id, CommandRecord.status == "pending")
+        .values(values)
+    )
+    if updated.rowcount == 0 and await uow.session.get(CommandRecord, outcome.command_id) is None:
+        view = CommandView(
+            command_id=outcome.command_id,
+            correlation_id=event.correlation_id,
+            type=outcome.command_type,
+            service=event.type.split(".", 1)[0],
+            created_at=event.time,
+            **values,
+        )
+        # If the pending row lands first, this insert fails and the redelivery updates it.
+        uow.session.add(_record(view, event.actor.id))
 
 
 def _record(view: CommandView, actor_id: str) -> CommandRecord:

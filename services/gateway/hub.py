@@ -103,7 +103,9 @@ class EventHub:
             event_subjects(),
             stream=EVENT_STREAM,
             ordered_consumer=True,
-            deliver_policy=DeliverPolicy.NEW,
+            config=ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self.last_seq + 1
+            ),
             cb=self._on_message,
             pending_msgs_limit=-1,
             pending_bytes_limit=-1,
@@ -139,14 +141,17 @@ class EventHub:
 
     async def _on_message(self, msg: Msg) -> None:
         seq = msg.metadata.sequence.stream
+        if seq <= self.last_seq:
+            return  # an ordered consumer recreated after a reconnect may start over
         try:
             envelope = json.loads(msg.data)
         except ValueError:
             log.warning("skipping an event that is not JSON at seq %d", seq)
+            self.last_seq = seq
             return
+        self.last_seq = seq
         if not isinstance(envelope, dict):
             return
-        self.last_seq = max(self.last_seq, seq)
         if str(envelope.get("type", "")).endswith(OUTCOME_SUFFIXES):
             data = envelope.get("data") or {}
             waiter = self.waiters.pop(str(data.get("command_id")), None)
@@ -178,18 +183,24 @@ class EventHub:
         try:
             seq = start - 1
             while seq < until:
+                pending = (await sub.consumer_info()).num_pending or 0
+                if pending == 0:
+                    return  # nothing more matches the filter
                 try:
-                    messages = await sub.fetch(batch=min(500, until - seq), timeout=1.0)
-                except (TimeoutError, NatsTimeout):
-                    return  # nothing more matches before `until`
+                    messages = await sub.fetch(batch=min(500, pending), timeout=2.0)
+                except (NatsTimeout, TimeoutError):
+                    continue
                 for msg in messages:
                     seq = msg.metadata.sequence.stream
                     if seq > until:
                         return
                     with contextlib.suppress(ValueError):
                         frame = to_frame(seq, msg.subject, json.loads(msg.data))
-                        if any(subject_matches(p, frame.topic) for p in topics):
+                        if any(_matches(p, frame.topic) for p in topics):
                             yield frame
         finally:
+            with contextlib.suppress(Exception):
+                info = await sub.consumer_info()
+                await self.bus.js.delete_consumer(EVENT_STREAM, info.name)
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()

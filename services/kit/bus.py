@@ -33,6 +33,9 @@ from services.kit import telemetry
 log = logging.getLogger(__name__)
 
 DAY = 24 * 3600
+DEDUP_WINDOW = 600
+"""Seconds JetStream remembers message ids: a relay or publisher that died and came back within
+this window republishes without duplicates."""
 
 
 def stream_configs(services: Iterable[str] = SERVICES, event_days: float = 7) -> list[StreamConfig]:
@@ -43,7 +46,7 @@ def stream_configs(services: Iterable[str] = SERVICES, event_days: float = 7) ->
             subjects=[command_subjects(service)],
             retention=RetentionPolicy.WORK_QUEUE,
             storage=StorageType.FILE,
-            duplicate_window=120,
+            duplicate_window=DEDUP_WINDOW,
             max_age=7 * DAY,
         )
         for service in services
@@ -54,7 +57,7 @@ def stream_configs(services: Iterable[str] = SERVICES, event_days: float = 7) ->
             subjects=[event_subjects()],
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
-            duplicate_window=120,
+            duplicate_window=DEDUP_WINDOW,
             max_age=event_days * DAY,
         )
     )
@@ -64,7 +67,7 @@ def stream_configs(services: Iterable[str] = SERVICES, event_days: float = 7) ->
             subjects=["dlq.>"],
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
-            duplicate_window=120,
+            duplicate_window=DEDUP_WINDOW,
             max_age=30 * DAY,
         )
     )

@@ -10,6 +10,7 @@ not decode. Nothing here lets one bad message stop the loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -21,7 +22,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from contracts.catalog import DecodeError, Decoder
 from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope
@@ -30,7 +31,7 @@ from contracts.subjects import dead_letter_subject, outcome_type
 from contracts.system import CommandRejected, CommandSucceeded
 from services.kit import logs, telemetry
 from services.kit.bus import Bus
-from services.kit.errors import PlatformError
+from services.kit.errors import PlatformError, TransientError
 from services.kit.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Consumer:
         concurrency: int = 16,
         max_deliveries: int = 5,
         retry_delay: float = 0.5,
+        ack_wait: float = 30.0,
     ) -> None:
         self.bus = bus
         self.service = service
@@ -69,8 +71,11 @@ class Consumer:
         self.unit_of_work = unit_of_work
         self.replies = replies
         self.max_deliveries = max_deliveries
+        # A database or bus outage is retried longer than a failing handler (about 8 minutes).
+        self.outage_deliveries = max_deliveries * 4
         self.retry_delay = retry_delay
-        self._slots = asyncio.Semaphore(concurrency)
+        self.ack_wait = ack_wait
+        self._room = asyncio.Event()
         self._concurrency = concurrency
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[str] = set()
@@ -83,8 +88,8 @@ class Consumer:
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            ack_wait=30,
-            max_deliver=self.max_deliveries + 2,
+            ack_wait=self.ack_wait,
+            max_deliver=self.outage_deliveries + 2,
             max_ack_pending=1000,
             filter_subjects=self.subjects,
         )
@@ -106,8 +111,14 @@ class Consumer:
 
     async def _loop(self, sub: Any) -> None:
         while not self._stopping.is_set():
+            # Fetch only what there is room for: a fetched message's ack_wait is already running.
+            free = self._concurrency - len(self._tasks)
+            if free <= 0:
+                self._room.clear()
+                await self._room.wait()
+                continue
             try:
-                messages = await sub.fetch(batch=self._concurrency, timeout=1.0)
+                messages = await sub.fetch(batch=free, timeout=1.0)
             except (NatsTimeout, TimeoutError):
                 continue
             except asyncio.CancelledError:
@@ -117,14 +128,13 @@ class Consumer:
                 await asyncio.sleep(0.5)
                 continue
             for msg in messages:
-                await self._slots.acquire()
                 task = asyncio.create_task(self._guarded(msg))
                 self._tasks.add(task)
                 task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        self._slots.release()
+        self._room.set()
 
     async def _guarded(self, msg: Msg) -> None:
         try:
@@ -149,18 +159,22 @@ class Consumer:
         if handler is None:
             await self._give_up(msg, f"no handler for {envelope.type}", "unsupported", 422)
             return
-        if attempt > self.max_deliveries:
-            await self._give_up(msg, f"gave up after {attempt - 1} deliveries", "internal_error", 500)
-            return
         if envelope.id in self._in_flight:
-            # The same envelope delivered twice at once (a duplicate publish past the dedup
-            # window): let the first finish, then the inbox recognises the second.
+            # Delivered again while still being handled here (a duplicate publish past the dedup
+            # window): let the first finish, then the inbox recognises this one.
+            await msg.in_progress()
             await msg.nak(delay=max(self.retry_delay, 1.0))
             return
+        if attempt > self.outage_deliveries:
+            # Deliveries that never settled (a handler that kills its process, every time).
+            await self._give_up(msg, f"gave up after {attempt - 1} deliveries", "internal_error", 500)
+            return
         self._in_flight.add(envelope.id)
+        keeper = asyncio.create_task(_keep_alive(msg, self.ack_wait / 3))
         try:
             await self._handle(msg, envelope, handler, attempt)
         finally:
+            keeper.cancel()
             self._in_flight.discard(envelope.id)
 
     async def _handle(self, msg: Msg, envelope: Envelope, handler: Handler, attempt: int) -> None:
@@ -208,14 +222,15 @@ class Consumer:
             return await uow.seen(message_id)
 
     async def _retry_or_give_up(self, msg: Msg, envelope: Envelope, attempt: int, error: Exception) -> str:
-        if attempt >= self.max_deliveries:
+        outage = _is_outage(error)
+        if attempt >= (self.outage_deliveries if outage else self.max_deliveries):
             log.exception("giving up on %s after %d deliveries", envelope.type, attempt, exc_info=error)
             await self._dead_letter(msg, f"failed {attempt} times: {error!r}")
             if self.replies:
                 await self._reject(envelope, "internal_error", f"{self.service} failed: {error}", 500)
             await msg.term()
             return "dead_letter"
-        delay = self.retry_delay * 2 ** (attempt - 1)
+        delay = min(MAX_RETRY_DELAY, self.retry_delay * 2 ** (attempt - 1))
         log.warning("%s failed (attempt %d), retrying in %.1fs: %r", envelope.type, attempt, delay, error)
         await msg.nak(delay=delay)
         return "retry"
@@ -287,6 +302,24 @@ class Consumer:
             }
         )
         await self.bus.publish(dead_letter_subject(self.service, msg.subject), msg.data, headers)
+
+
+MAX_RETRY_DELAY = 30.0
+
+
+async def _keep_alive(msg: Msg, every: float) -> None:
+    """Tell the server a long handler is still at work, so it does not redeliver after ack_wait."""
+    while True:
+        await asyncio.sleep(every)
+        with contextlib.suppress(Exception):
+            await msg.in_progress()
+
+
+def _is_outage(error: BaseException) -> bool:
+    """A dependency is away (database, network), not the handler at fault."""
+    return isinstance(
+        error, OperationalError | InterfaceError | ConnectionError | TimeoutError | TransientError
+    ) or (isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 def _peek(raw: bytes) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -23,10 +25,12 @@ QueryHandler = Callable[[Envelope], Awaitable[BaseModel]]
 class QueryServer:
     """Routes ``qry.<service>.*`` requests to their handlers and replies with a ``QueryReply``."""
 
-    def __init__(self, bus: Bus, service: str) -> None:
+    def __init__(self, bus: Bus, service: str, concurrency: int = 64) -> None:
         self.bus = bus
         self.service = service
         self.handlers: dict[str, QueryHandler] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(concurrency)
 
     def register(self, message_type: str, handler: QueryHandler) -> None:
         if spec(message_type).kind != "qry":
@@ -38,9 +42,18 @@ class QueryServer:
             await self.bus.serve(spec(message_type).subject, self.service, self._answer)
 
     async def _answer(self, msg: Msg) -> None:
-        reply = await self._reply(msg)
+        # nats-py runs one subscription's callbacks one at a time: answer each in its own task
+        # so a slow query does not hold up the others.
+        task = asyncio.create_task(self._respond(msg))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _respond(self, msg: Msg) -> None:
+        async with self._slots:
+            reply = await self._reply(msg)
         if msg.reply:
-            await msg.respond(reply.model_dump_json().encode())
+            with contextlib.suppress(Exception):
+                await msg.respond(reply.model_dump_json().encode())
 
     async def _reply(self, msg: Msg) -> QueryReply:
         try:

@@ -8,7 +8,7 @@ whatever the fast path did not (rows left by a crash, or by another process) on 
 
 Exactly once: a row is deleted only after JetStream acked it. A relay killed in between
 republishes the row with the same ``Nats-Msg-Id``, which JetStream drops as a duplicate (the
-streams keep a 120 s window), so every event reaches the stream once.
+streams remember ids for ``DEDUP_WINDOW``, 10 minutes), so every event reaches the stream once.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from nats.errors import MaxPayloadError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 
 OutboxRow = dict[str, Any]
 """``message_id``, ``subject``, ``payload``, ``headers`` (and ``created_at``) of one outbox row."""
+
+
+def failed_error(rows: list[OutboxRow]) -> Exception:
+    return RuntimeError(f"{len(rows)} events not acked yet")
 
 
 class OutboxRelay:
@@ -99,12 +104,16 @@ class OutboxRelay:
             self._publish_wake.clear()
             try:
                 await self._publish_fresh()
-                if clock() - last_sweep >= self.poll_seconds and not self._stopping:
-                    await self._sweep(settle)
-                    last_sweep, settle = clock(), True
             except Exception as error:
                 log.warning("outbox relay failed, retrying: %r", error)
                 await asyncio.sleep(0.5)
+            if clock() - last_sweep >= self.poll_seconds and not self._stopping:
+                try:
+                    await self._sweep(settle)
+                    last_sweep, settle = clock(), True
+                except Exception as error:
+                    log.warning("outbox sweep failed, retrying: %r", error)
+                    await asyncio.sleep(0.5)
 
     async def _delete_loop(self) -> None:
         while not self._stopping:
@@ -120,11 +129,10 @@ class OutboxRelay:
     async def _publish_fresh(self) -> None:
         while self._fresh:
             batch, self._fresh = self._fresh[: self.batch_size], self._fresh[self.batch_size :]
-            try:
-                await self._publish(batch)
-            except Exception:
-                self._fresh[:0] = batch  # keep them for the next attempt (the sweep would also find them)
-                raise
+            failed = await self._publish(batch)
+            if failed:
+                self._fresh[:0] = failed  # only what was not acked, in order; retried next turn
+                raise failed_error(failed)
 
     async def _sweep(self, settle: bool) -> int:
         """Publish rows the fast path did not (older than ``settle_seconds`` unless ``settle`` is off)."""
@@ -137,36 +145,49 @@ class OutboxRelay:
         published, after = 0, -1
         while not self._stopping or not settle:
             page = query.where(columns.position > after).order_by(columns.position).limit(self.batch_size)
+            handled = self._published | {r["message_id"] for r in self._fresh}
             async with self.engine.connect() as conn:
                 rows = [r._asdict() for r in await conn.execute(page)]
-            todo = [r for r in rows if r["message_id"] not in self._published]
+            # Rows the fast path published or deleted while we read are skipped too.
+            handled |= self._published | {r["message_id"] for r in self._fresh}
+            todo = [r for r in rows if r["message_id"] not in handled]
             if todo:
-                await self._publish(todo)
-                published += len(todo)
+                failed = await self._publish(todo)
+                published += len(todo) - len(failed)
+                if failed:
+                    raise failed_error(failed)
             if len(rows) < self.batch_size:
                 break
             after = rows[-1]["position"]
             await self._publish_fresh()  # fresh events do not wait behind a backlog
         return published
 
-    async def _publish(self, rows: Sequence[OutboxRow]) -> None:
+    async def _publish(self, rows: Sequence[OutboxRow]) -> list[OutboxRow]:
+        """Publish ``rows``; returns those JetStream did not ack (in order)."""
         # Publishes are started in order on one connection, so the stream keeps their order;
         # awaiting the acks together keeps many in flight.
         futures = [
             asyncio.ensure_future(self.bus.publish(r["subject"], r["payload"], r["headers"])) for r in rows
         ]
         results = await asyncio.gather(*futures, return_exceptions=True)
-        acked = [
-            r["message_id"]
-            for r, result in zip(rows, results, strict=True)
-            if not isinstance(result, BaseException)
-        ]
-        self._published.update(acked)
+        failed: list[OutboxRow] = []
+        error: BaseException | None = None
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, MaxPayloadError):
+                # Can never be published: a bug in whoever recorded it. Drop it, loudly.
+                log.error("dropping outbox event %s: %r", row["message_id"], result)
+                telemetry.OUTBOX_DROPPED.labels(self.service).inc()
+                self._published.add(row["message_id"])
+            elif isinstance(result, BaseException):
+                failed.append(row)
+                error = result
+            else:
+                self._published.add(row["message_id"])
         self._delete_wake.set()
-        telemetry.OUTBOX_PUBLISHED.labels(self.service).inc(len(acked))
-        failed = [result for result in results if isinstance(result, BaseException)]
+        telemetry.OUTBOX_PUBLISHED.labels(self.service).inc(len(rows) - len(failed))
         if failed:
-            raise failed[0]
+            log.warning("%d of %d events not acked, will retry: %r", len(failed), len(rows), error)
+        return failed
 
     async def _delete_published(self) -> None:
         while self._published:

@@ -155,6 +155,7 @@ class Service:
             concurrency=settings.handler_concurrency,
             max_deliveries=settings.max_deliveries,
             retry_delay=settings.retry_delay_seconds,
+            ack_wait=settings.ack_wait_seconds,
         )
 
     async def stop(self) -> None:

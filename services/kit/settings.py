@@ -33,6 +33,9 @@ class ServiceSettings(BaseSettings):
     otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces endpoint, if any.")
     handler_concurrency: int = Field(default=16, ge=1, description="Commands handled at once.")
     max_deliveries: int = Field(default=5, ge=1, description="Attempts before a message is dead-lettered.")
+    ack_wait_seconds: float = Field(
+        default=30.0, gt=0, description="Redelivery timeout of a message whose handler stopped answering."
+    )
     retry_delay_seconds: float = Field(default=0.5, gt=0, description="First redelivery delay.")
     inbox_retention_days: float = Field(
         default=8.0, ge=7.0, description="How long processed message ids are remembered (> stream retention)."

@@ -23,6 +23,11 @@ HANDLER_SECONDS = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 OUTBOX_PUBLISHED = Counter("mlops_outbox_published_total", "Events relayed from the outbox.", ["service"])
+OUTBOX_DROPPED = Counter(
+    "mlops_outbox_dropped_total",
+    "Events dropped because they can never be published (too large).",
+    ["service"],
+)
 OUTBOX_PENDING = Gauge("mlops_outbox_pending", "Events in the last relay batch.", ["service"])
 QUERIES_ANSWERED = Counter(
     "mlops_queries_answered_total", "Queries answered, by outcome.", ["service", "type", "outcome"]

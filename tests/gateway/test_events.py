@@ -175,3 +175,24 @@ class TestSlowClients:
                 rest = await frames(ws, count=len(published) - len(received), timeout=20)
         ids = [f["id"] for f in received + rest]
         assert ids == published
+
+
+class TestResumeEdges:
+    async def test_a_position_past_the_stream_end_is_reset(self, platform_factory: Any, bus: Bus) -> None:
+        async with platform_factory(services=()) as platform:
+            _, last = await platform.gateway.hub.stream_bounds()
+            async with websockets.connect(f"{platform.ws_url}?since={last + 1000}") as ws:
+                reset = (await frames(ws, "reset"))[0]
+                live = await publish_events(bus, 2, "after-reset")
+                received = await frames(ws, count=2)
+        assert reset["seq"] == last
+        assert [f["id"] for f in received] == live
+
+    async def test_replay_leaves_no_consumer_behind(self, platform_factory: Any, bus: Bus) -> None:
+        async with platform_factory(services=()) as platform:
+            await publish_events(bus, 10)
+            before = {c.name for c in await bus.js.consumers_info("EVT")}
+            async with websockets.connect(f"{platform.ws_url}?since=0") as ws:
+                await frames(ws, count=10)
+            after = {c.name for c in await bus.js.consumers_info("EVT")}
+        assert after == before

@@ -204,3 +204,51 @@ class TestReplicas:
         pinged = await events(bus, "evt.workflow.system.pinged")
         assert {e["data"]["instance"] for e in pinged} == {"replica-a", "replica-b"}
         assert len(pinged) == len(commands)
+
+
+class TestSlowHandlers:
+    async def test_a_handler_longer_than_ack_wait_is_neither_redelivered_nor_rejected(
+        self, bus: Bus, nats_url: str, sqlite_url: str
+    ) -> None:
+        service = build_service("workflow", settings(nats_url, sqlite_url, ack_wait_seconds=1.0))
+        calls: list[str] = []
+        original = service.command_handlers[PING]
+
+        async def slow(envelope: Envelope, uow: UnitOfWork) -> dict[str, object] | None:
+            calls.append(envelope.id)
+            await asyncio.sleep(3.5)
+            return await original(envelope, uow)
+
+        service.command_handlers[PING] = slow
+        command = ping()
+        async with running(service):
+            await bus.publish_envelope("cmd", command)
+            outcome = await outcome_of(bus, command.id)
+        assert outcome["type"] == "workflow.command.succeeded.v1"
+        assert calls == [command.id]
+        assert await stream_messages(bus, "DLQ") == []
+
+
+class TestOutages:
+    async def test_a_database_outage_is_retried_past_the_handler_budget(
+        self, bus: Bus, nats_url: str, sqlite_url: str
+    ) -> None:
+        from sqlalchemy.exc import OperationalError
+
+        service = build_service("workflow", settings(nats_url, sqlite_url, max_deliveries=2))
+        attempts: list[int] = []
+        original = service.command_handlers[PING]
+
+        async def database_away(envelope: Envelope, uow: UnitOfWork) -> dict[str, object] | None:
+            attempts.append(1)
+            if len(attempts) <= 4:
+                raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+            return await original(envelope, uow)
+
+        service.command_handlers[PING] = database_away
+        command = ping()
+        async with running(service):
+            await bus.publish_envelope("cmd", command)
+            outcome = await outcome_of(bus, command.id, timeout=20)
+        assert outcome["type"] == "workflow.command.succeeded.v1"
+        assert len(attempts) == 5

@@ -4,7 +4,8 @@ Query parameters: ``topics`` (comma separated NATS patterns over the event subje
 ``evt.``, default everything) and ``since`` (the last ``seq`` the client saw; the missed events
 are replayed once each before live ones). Frames are JSON objects with a ``kind``: ``event``
 (the envelope fields plus ``seq`` and ``subject``), ``heartbeat``, ``gap`` (events older than the
-stream keeps were asked for), ``subscribed`` and ``pong``. Client messages:
+stream keeps were asked for), ``reset`` (``since`` is past the stream's end: the stream was
+recreated, refetch state), ``subscribed`` and ``pong``. Client messages:
 ``{"action": "subscribe", "topics": [...]}`` and ``{"action": "ping"}``.
 """
 
@@ -71,6 +72,13 @@ async def _replay(websocket: WebSocket, hub: EventHub, subscriber: Subscriber, s
     # what the replay already sent.
     first, last = await hub.stream_bounds()
     start = since + 1
+    if since > last:
+        # The stream was recreated (its store wiped): what the client holds is stale.
+        await _send(
+            websocket, {"kind": "reset", "seq": last, "detail": f"since={since} is past the stream's end"}
+        )
+        subscriber.last_seq = last
+        return
     if start < first and since < last:
         await _send(websocket, {"kind": "gap", "from_seq": start, "to_seq": first - 1})
         start = first
