@@ -253,6 +253,8 @@ def run(app: FastAPI, settings: ServiceSettings) -> None:
         access_log=False,
         lifespan="on",
         ws_ping_interval=None,
+        # Bounds shutdown: a WebSocket caught mid-close can otherwise hold it for ~15 s.
+        timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
     server.run()

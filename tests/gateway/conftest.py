@@ -46,7 +46,14 @@ class Platform:
 async def gateway_server(config: GatewaySettings) -> AsyncIterator[tuple[str, Any]]:
     app = create_app(config)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=config.http_port, log_config=None, lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=config.http_port,
+            log_config=None,
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+        )
     )
     server.capture_signals = _no_signals  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
