@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,3 +66,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def is_postgres(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+_WRITERS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+_OWNERS: weakref.WeakKeyDictionary[Any, asyncio.Task[Any] | None] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def one_writer(engine: AsyncEngine) -> AsyncIterator[None]:
+    """On SQLite, let one transaction of this process write at a time.
+
+    SQLite has a single writer; left to its busy timeout, concurrent transactions back off and
+    retry unfairly (seconds of tail latency under load). Queueing them here is fair and cheap.
+    Other databases need no such thing.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    lock = _WRITERS.setdefault(engine.sync_engine, asyncio.Lock())
+    owner = _OWNERS.get(engine.sync_engine)
+    if owner is not None and owner is asyncio.current_task():
+        yield  # nested in a transaction of the same task: it already holds the turn
+        return
+    async with lock:
+        _OWNERS[engine.sync_engine] = asyncio.current_task()
+        try:
+            yield
+        finally:
+            _OWNERS.pop(engine.sync_engine, None)

@@ -8,6 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.envelope import utcnow
+from services.kit.db import one_writer
 from services.kit.tables import KitTables
 
 
@@ -18,6 +19,6 @@ async def prune_inbox(engine: AsyncEngine, tables: KitTables, keep: timedelta) -
     to be redelivered.
     """
     inbox = tables.inbox
-    async with engine.begin() as conn:
+    async with one_writer(engine), engine.begin() as conn:
         result = await conn.execute(delete(inbox).where(inbox.c.processed_at < utcnow() - keep))
     return int(result.rowcount or 0)

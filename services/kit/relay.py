@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts.envelope import utcnow
 from services.kit import telemetry
 from services.kit.bus import Bus
+from services.kit.db import one_writer
 from services.kit.tables import KitTables
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,7 @@ class OutboxRelay:
     async def _delete_published(self) -> None:
         while self._published:
             ids = list(self._published)[: self.batch_size]
-            async with self.engine.begin() as conn:
+            async with one_writer(self.engine), self.engine.begin() as conn:
                 await conn.execute(delete(self.outbox).where(self.outbox.c.message_id.in_(ids)))
             self._published.difference_update(ids)
         telemetry.OUTBOX_PENDING.labels(self.service).set(len(self._fresh))

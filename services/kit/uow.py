@@ -7,11 +7,12 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, utcnow
 from contracts.subjects import subject_for
 from services.kit import telemetry
+from services.kit.db import one_writer
 from services.kit.tables import KitTables
 
 
@@ -42,6 +43,8 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> UnitOfWork:
+        self._writer = one_writer(self._engine())
+        await self._writer.__aenter__()
         self._session = self._sessions()
         self.recorded = []
         self._rows = []
@@ -65,6 +68,12 @@ class UnitOfWork:
         finally:
             await session.close()
             self._session = None
+            await self._writer.__aexit__(None, None, None)
+
+    def _engine(self) -> AsyncEngine:
+        bind = self._sessions.kw["bind"]
+        assert isinstance(bind, AsyncEngine)
+        return bind
 
     def record(self, event: Envelope) -> None:
         """Publish ``event`` once this unit of work commits (and only if it does)."""
