@@ -62,3 +62,9 @@ async def bus(nats_url: str) -> AsyncIterator[Bus]:
     await connection.provision()
     yield connection
     await connection.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The test runs once on a fresh SQLite file and once on a fresh PostgreSQL database."""
+    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url"))

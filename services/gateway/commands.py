@@ -50,20 +50,8 @@ class CommandView(BaseModel):
 
     @classmethod
     def of(cls, record: CommandRecord) -> CommandView:
-        return cls(
-            command_id=record.id,
-            correlation_id=record.correlation_id,
-            type=record.type,
-            service=record.service,
-            status=record.status,  # type: ignore[arg-type]
-            result=record.result,
-            code=record.code,
-            reason=record.reason,
-            http_status=record.http_status,
-            field=record.field,
-            created_at=record.created_at,
-            completed_at=record.completed_at,
-        )
+        columns = {c.key: getattr(record, c.key) for c in CommandRecord.__table__.columns}
+        return cls.model_validate(columns | {"command_id": record.id})
 
 
 def outcome_values(outcome: CommandSucceeded | CommandRejected) -> dict[str, Any]:
@@ -185,21 +173,7 @@ async def record_outcome(event: Envelope, uow: UnitOfWork) -> None:
 
 
 def _record(view: CommandView, actor_id: str) -> CommandRecord:
-    return CommandRecord(
-        id=view.command_id,
-        type=view.type,
-        service=view.service,
-        correlation_id=view.correlation_id,
-        actor_id=actor_id,
-        status=view.status,
-        result=view.result,
-        code=view.code,
-        reason=view.reason,
-        http_status=view.http_status,
-        field=view.field,
-        created_at=view.created_at,
-        completed_at=view.completed_at,
-    )
+    return CommandRecord(id=view.command_id, actor_id=actor_id, **view.model_dump(exclude={"command_id"}))
 
 
 def _from_event(envelope: dict[str, Any]) -> dict[str, Any]:

@@ -1,15 +1,6 @@
 """``python -m services.infra``: run one infra instance."""
 
-from services.infra.models import KIT, Base
-from services.kit.runtime import Service, run
-from services.kit.settings import ServiceSettings
-
-
-def main() -> None:
-    settings = ServiceSettings()
-    service = Service("infra", settings, Base.metadata, KIT)
-    run(service.http_app(), settings)
-
+from services.kit.runtime import serve
 
 if __name__ == "__main__":
-    main()
+    serve("infra")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -241,6 +242,13 @@ class Service:
                         heartbeat_subject(self.name), self.status().model_dump_json().encode()
                     )
             await asyncio.sleep(self.settings.heartbeat_seconds)
+
+
+def serve(name: str) -> None:
+    """Run the service ``name`` that has no API of its own: its tables are in ``services.<name>.models``."""
+    models = importlib.import_module(f"services.{name}.models")
+    settings = ServiceSettings()
+    run(Service(name, settings, models.Base.metadata, models.KIT).http_app(), settings)
 
 
 def run(app: FastAPI, settings: ServiceSettings) -> None:

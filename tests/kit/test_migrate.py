@@ -46,11 +46,6 @@ async def tables(url: str) -> set[str]:
         await engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url"))
-
-
 class TestUpgrade:
     @pytest.mark.parametrize("service", SERVICES)
     async def test_an_empty_database_upgrades_to_head_with_no_diff(

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from collections import Counter
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -57,11 +56,6 @@ async def relay_once(url: str, bus: Bus) -> int:
         return await OutboxRelay(engine, KIT, bus, "workflow").drain()
     finally:
         await engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url"))
 
 
 class TestCrashBetweenCommitAndPublish:
