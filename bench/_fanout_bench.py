@@ -1,6 +1,7 @@
 """Item 4: WebSocket fan-out. A child process (``_fanout_clients.py``) holds the clients; this process
-publishes JSON events with a ``sent`` wall clock straight to JetStream on ``evt.bench.load.tick``,
-which the gateway's hub forwards to every client subscribed to ``bench.load.>``.
+publishes JSON events with a ``sent`` wall clock straight to JetStream on ``evt.bench.system.tick``,
+which the gateway's hub forwards to every client subscribed to ``bench.system.>``. (A ``system``
+topic: the gateway shows signed-in users only the event topics its permission table lists.)
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ async def fanout(plat: Platform, clients: int, rate: int, seconds: float, mode: 
         "127.0.0.1",
         str(plat.port),
         str(clients),
-        "bench.load.>",
+        "bench.system.>",
         mode,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
     assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(f"{plat.token}\n".encode())  # the API token: on stdin, not the command line
+    await child.stdin.drain()
     rows: list[list[object]] = []
     info: dict = {}
     rss_connected = rss_after = 0
@@ -60,14 +63,14 @@ async def fanout(plat: Platform, clients: int, rate: int, seconds: float, mode: 
                 body = json.dumps(
                     {
                         "id": f"tick-{phase}-{i}",
-                        "type": "bench.load.tick.v1",
+                        "type": "bench.system.tick.v1",
                         "source": "bench",
                         "correlation_id": "bench-fanout",
                         "sent": time.time(),
                         "data": {"i": i},
                     }
                 )
-                tasks.append(asyncio.create_task(js.publish("evt.bench.load.tick", body.encode())))
+                tasks.append(asyncio.create_task(js.publish("evt.bench.system.tick", body.encode())))
             await asyncio.gather(*tasks)
             published = time.perf_counter() - start
             child.stdin.write(f"collect {n} {deadline}\n".encode())
@@ -112,7 +115,7 @@ async def fanout(plat: Platform, clients: int, rate: int, seconds: float, mode: 
     say(
         table(
             f"4. WebSocket fan-out: {info.get('connected')} clients in a separate process ({mode} client), "
-            f"events published to JetStream on evt.bench.load.tick; latency = arrival - send wall clock (ms); "
+            f"events published to JetStream on evt.bench.system.tick; latency = arrival - send wall clock (ms); "
             f"undelivered after {deadline:.0f}s count as slower",
             [
                 "published",

@@ -1,6 +1,8 @@
 """Child process of the fan-out bench: holds N WebSocket clients of ``/ws/events`` and times deliveries.
 
 Usage: python _fanout_clients.py HOST PORT N TOPICS raw|websockets
+The first stdin line is the API token every client sends as ``Authorization: Bearer`` on its
+handshake (on stdin, not the command line, so ``ps`` does not show it).
 Prints one JSON line when every client is subscribed, then for each stdin line
 ``collect EXPECTED_PER_CLIENT DEADLINE_S`` waits until each open client received that many events
 (or the deadline), prints one JSON line of results and resets; ``quit`` closes everything.
@@ -113,11 +115,11 @@ class RawClient(asyncio.Protocol):
                 stats.first = now
 
 
-async def open_raw(ident: int, host: str, port: int, path: str, stats: Stats) -> RawClient:
+async def open_raw(ident: int, host: str, port: int, path: str, token: str, stats: Stats) -> RawClient:
     key = base64.b64encode(os.urandom(16)).decode()
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n"
     ).encode()
     loop = asyncio.get_running_loop()
     _, client = await loop.create_connection(lambda: RawClient(ident, request, stats), host, port)
@@ -125,11 +127,18 @@ async def open_raw(ident: int, host: str, port: int, path: str, stats: Stats) ->
     return client
 
 
-async def open_websockets(ident: int, host: str, port: int, path: str, stats: Stats) -> asyncio.Task[None]:
+async def open_websockets(
+    ident: int, host: str, port: int, path: str, token: str, stats: Stats
+) -> asyncio.Task[None]:
     import websockets
 
     ws = await websockets.connect(
-        f"ws://{host}:{port}{path}", compression=None, max_size=None, ping_interval=None, open_timeout=30
+        f"ws://{host}:{port}{path}",
+        compression=None,
+        max_size=None,
+        ping_interval=None,
+        open_timeout=30,
+        additional_headers={"Authorization": f"Bearer {token}"},
     )
     first = await asyncio.wait_for(ws.recv(), 30)
     if '"subscribed"' not in first:
@@ -161,6 +170,7 @@ def _percentile_ms(lat: list[float], total: int, p: float) -> float | None:
 
 async def main() -> None:
     host, port, n, topics, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+    token = sys.stdin.readline().strip()
     path = f"/ws/events?topics={quote(topics, safe='')}"
     stats = Stats()
     opener = open_raw if mode == "raw" else open_websockets
@@ -170,7 +180,7 @@ async def main() -> None:
     batch = 50
     for first in range(0, n, batch):
         results = await asyncio.gather(
-            *(opener(i, host, port, path, stats) for i in range(first, min(n, first + batch))),
+            *(opener(i, host, port, path, token, stats) for i in range(first, min(n, first + batch))),
             return_exceptions=True,
         )
         for r in results:

@@ -6,16 +6,23 @@ Enough for the gateway (uvicorn answers with Content-Length); not a general clie
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 
 class HttpError(Exception):
     pass
 
 
+def _header_lines(headers: Mapping[str, str] | None) -> str:
+    return "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+
+
 class Connection:
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, headers: Mapping[str, str] | None = None) -> None:
+        """``headers`` (e.g. Authorization) are sent with every request."""
         self.host = host
         self.port = port
+        self.extra = _header_lines(headers)
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -33,7 +40,7 @@ class Connection:
             await self.open()
         assert self.reader is not None and self.writer is not None
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
         self.writer.write(head + body)
@@ -67,9 +74,12 @@ class Connection:
 class Pool:
     """Idle keep-alive connections; a request takes one or opens a new one (up to ``limit``)."""
 
-    def __init__(self, host: str, port: int, limit: int = 128) -> None:
+    def __init__(
+        self, host: str, port: int, limit: int = 128, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.host = host
         self.port = port
+        self.headers = dict(headers or {})
         self.limit = limit
         self.idle: list[Connection] = []
         self.opened = 0
@@ -78,7 +88,7 @@ class Pool:
 
     async def warm(self, n: int) -> None:
         for _ in range(n):
-            self.idle.append(await Connection(self.host, self.port).open())
+            self.idle.append(await Connection(self.host, self.port, self.headers).open())
             self.opened += 1
 
     async def post_json(self, path: str, body: bytes) -> tuple[int, bytes]:
@@ -115,7 +125,7 @@ class Pool:
                 return conn
             if self.opened < self.limit:
                 self.opened += 1
-                return Connection(self.host, self.port)
+                return Connection(self.host, self.port, self.headers)
             async with self._freed:
                 await self._freed.wait()
 

@@ -188,12 +188,13 @@ async def roundtrip(plat: Platform, quick: bool) -> None:
         compression=None,
         max_size=None,
         ping_interval=None,
+        additional_headers=plat.auth_headers,
     )
     first = json.loads(await ws.recv())
     if first.get("kind") != "subscribed":
         raise RuntimeError(f"unexpected first WebSocket frame {first}")
     listener = asyncio.create_task(run.listen(ws))
-    pool = Pool("127.0.0.1", plat.port, limit=256)
+    pool = Pool("127.0.0.1", plat.port, limit=256, headers=plat.auth_headers)
     await pool.warm(16)
     for _ in range(3):  # warm-up
         await asyncio.gather(*(pool.post_json("/api/system/ping", BODY) for _ in range(16)))

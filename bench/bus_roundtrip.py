@@ -7,7 +7,7 @@ Starts ``mlops up`` (temporary MLOPS_HOME, free port, SQLite per service), measu
    50, 200 and 500 commands/s, after a sequential run that splits the round trip into hops;
 2. the floor: nats-py request/reply and JetStream publish->ack on the same NATS server;
 3. the kit's outbox relay in-process (SQLite, and PostgreSQL at 127.0.0.1:5432 when reachable);
-4. WebSocket fan-out of events published on ``evt.bench.load.tick`` to 1,000 clients.
+4. WebSocket fan-out of events published on ``evt.bench.system.tick`` to 1,000 clients.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 
-from contracts.envelope import Envelope, Payload
+from contracts.envelope import Envelope, Payload, Role
 from contracts.subjects import Kind, split_type, subject_for
 
 PayloadModel = type[Payload]
@@ -26,6 +26,8 @@ class MessageSpec:
     data: PayloadModel
     summary: str
     reply: ReplyModel | None = None
+    role: Role = "editor"
+    """Least role an actor needs for the owning service to accept this command."""
     model: EnvelopeModel = field(init=False)
 
     def __post_init__(self) -> None:

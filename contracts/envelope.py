@@ -10,6 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["viewer", "editor", "admin", "service"]
 
+ROLE_RANK: dict[str, int] = {"viewer": 1, "editor": 2, "admin": 3, "service": 4}
+"""Each role may do what the roles below it may. ``service`` is a service acting on its own."""
+
+
+def allows(role: str, required: str) -> bool:
+    """Whether ``role`` may do what needs ``required``."""
+    return ROLE_RANK.get(role, 0) >= ROLE_RANK[required]
+
 
 def new_id() -> str:
     """A fresh message id: a UUID7-like, time-ordered hex string."""

@@ -56,6 +56,8 @@ def asyncapi() -> dict[str, Any]:
             "summary": spec.summary,
             "messages": [{"$ref": f"#/channels/{key}/messages/{key}"}],
         }
+        if spec.kind == "cmd":
+            operations[key]["x-mlops-least-role"] = spec.role
         if spec.reply is not None:
             reply_key = f"{key}_reply"
             messages[reply_key] = {

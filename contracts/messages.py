@@ -8,9 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.catalog import Decoder, MessageSpec
+from contracts.gateway import GATEWAY_MESSAGES
 from contracts.system import SYSTEM_MESSAGES
 
-ALL_MESSAGES: tuple[MessageSpec, ...] = (*SYSTEM_MESSAGES,)
+ALL_MESSAGES: tuple[MessageSpec, ...] = (*SYSTEM_MESSAGES, *GATEWAY_MESSAGES)
 
 BY_TYPE: dict[str, MessageSpec] = {spec.type: spec for spec in ALL_MESSAGES}
 if len(BY_TYPE) != len(ALL_MESSAGES):

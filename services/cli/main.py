@@ -7,9 +7,12 @@ import asyncio
 import json
 import os
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
+from contracts.subjects import SERVICES
 from services.cli.supervisor import Supervisor
 
 
@@ -40,29 +43,47 @@ def _home() -> Path:
 
 
 def show_status(home: Path, raw: bool) -> int:
+    """The supervisor's children and what the gateway says of each service.
+
+    Readiness (public) says which services answer; with ``MLOPS_TOKEN`` (a personal API token) it
+    also shows versions and replicas from ``/api/system/status``.
+    """
     state_file = home.resolve() / "run" / "state.json"
     if not state_file.is_file():
         print(f"not running (no {state_file})")
         return 1
     state = json.loads(state_file.read_text())
+    token = os.environ.get("MLOPS_TOKEN")
     try:
-        with urllib.request.urlopen(f"{state['url']}/api/system/status", timeout=5) as response:
-            status = json.load(response)
+        ready = _get_json(f"{state['url']}/readyz")
+        status = _get_json(f"{state['url']}/api/system/status", token) if token else None
     except OSError as error:
         print(f"supervisor pid {state['supervisor_pid']} at {state['url']}: gateway not answering ({error})")
         return 1
     if raw:
-        print(json.dumps({"supervisor": state, "status": status}, indent=2))
+        print(json.dumps({"supervisor": state, "ready": ready, "status": status}, indent=2))
         return 0
-    print(f"MLOps platform {status['version']} at {state['url']} (supervisor pid {state['supervisor_pid']})")
+    services = {s["name"]: s for s in (status or {}).get("services", [])}
+    print(f"MLOps platform at {state['url']} (supervisor pid {state['supervisor_pid']})")
     print(f"{'service':<10} {'up':<4} {'replicas':<8} {'restarts':<8} log")
-    for service in status["services"]:
-        child = state["children"].get(service["name"], {})
-        up = "yes" if service["up"] else "NO"
-        print(
-            f"{service['name']:<10} {up:<4} {service['replicas']:<8} {child.get('restarts', '-')!s:<8} {child.get('log', '')}"
-        )
-    return 0 if all(s["up"] for s in status["services"]) else 1
+    checks = ready["checks"]
+    for name in SERVICES:
+        child = state["children"].get(name, {})
+        up = "yes" if checks.get(name) else "NO"
+        replicas = services[name]["replicas"] if name in services else "-"
+        print(f"{name:<10} {up:<4} {replicas!s:<8} {child.get('restarts', '-')!s:<8} {child.get('log', '')}")
+    if not token:
+        print("(set MLOPS_TOKEN to a personal API token to see versions and replicas)")
+    return 0 if ready["ready"] else 1
+
+
+def _get_json(url: str, token: str | None = None) -> Any:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        return json.load(error)  # /readyz answers 503 with its checks
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """``mlops up``: NATS (unless one is given), then the five services as separate processes.
 
+The embedded NATS refuses anonymous connections: each service connects as its own user, with a
+password generated on every start (see ``services.cli.nats_auth`` for what each may do).
 A child that exits is restarted with exponential backoff. SIGINT/SIGTERM stop every child
 (gateway first, NATS last) and nothing is left running.
 """
@@ -10,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import signal
 import sys
 import time
@@ -20,9 +23,12 @@ from pathlib import Path
 
 from contracts.subjects import SERVICES
 from services.cli.children import spawn, terminate
-from services.cli.natsd import nats_server_argv
+from services.cli.nats_auth import generate_passwords
+from services.cli.natsd import nats_server_config_argv, write_embedded_config
 from services.cli.ports import free_port, port_in_use, wait_listening
+from services.gateway.gateway import ADMIN_CREATED
 
+NATS_CREDENTIALS = ("MLOPS_NATS_USER", "MLOPS_NATS_PASSWORD")
 MAX_BACKOFF = 30.0
 HEALTHY_AFTER = 30.0
 
@@ -59,6 +65,7 @@ class Supervisor:
         self.database_url = database_url
         self.say = say
         self.children: list[Child] = []
+        self.generated_admin_password: str | None = None
         self.stopping = asyncio.Event()
         self.state_file = self.home / "run" / "state.json"
 
@@ -77,15 +84,31 @@ class Supervisor:
         base_env.setdefault("PYTHONUNBUFFERED", "1")
         if self.database_url:
             base_env["MLOPS_DATABASE_URL"] = self.database_url
+        passwords: dict[str, str] = {}
         if self.nats_url is None:
+            # Embedded NATS: new passwords on every start, one user per service, only in a 0600
+            # file and in each child's environment (never on a command line or in a log).
             nats_port = free_port()
             self.nats_url = f"nats://127.0.0.1:{nats_port}"
-            argv = nats_server_argv(nats_port, self.home / "nats")
-            self.children.append(Child("nats", argv, dict(base_env), self._log("nats"), nats_port))
+            passwords = generate_passwords(SERVICES)
+            config = write_embedded_config(self.home / "nats", nats_port, passwords)
+            nats_env = {k: v for k, v in base_env.items() if k not in NATS_CREDENTIALS}
+            argv = nats_server_config_argv(config)
+            self.children.append(Child("nats", argv, nats_env, self._log("nats"), nats_port))
+        # With an external NATS (MLOPS_NATS_URL) the children keep the MLOPS_NATS_USER and
+        # MLOPS_NATS_PASSWORD of this environment, if any.
         base_env["MLOPS_NATS_URL"] = self.nats_url
+        admin_password = base_env.pop("MLOPS_ADMIN_PASSWORD", None)
+        if admin_password is None:
+            # Used only if the gateway finds no users; printed once, then forgotten.
+            admin_password = self.generated_admin_password = secrets.token_urlsafe(12)
         for name in SERVICES:
             port = self.port if name == "gateway" else free_port()
             env = {**base_env, "MLOPS_HTTP_PORT": str(port)}
+            if name == "gateway":
+                env["MLOPS_ADMIN_PASSWORD"] = admin_password
+            if passwords:
+                env |= {"MLOPS_NATS_USER": name, "MLOPS_NATS_PASSWORD": passwords[name]}
             argv = [sys.executable, "-m", f"services.{name}"]
             self.children.append(Child(name, argv, env, self._log(name), port))
 
@@ -152,9 +175,28 @@ class Supervisor:
         while time.monotonic() < deadline:
             if await asyncio.to_thread(_ready, f"http://127.0.0.1:{self.port}/readyz"):
                 self.say(f"MLOps platform ready at {self.url}  (logs: {self.home / 'logs'}; Ctrl-C stops it)")
+                self._announce_admin()
                 return
             await asyncio.sleep(0.25)
         self.say(f"the platform is not ready after 120 s; see the logs in {self.home / 'logs'}")
+
+    def _announce_admin(self) -> None:
+        """Show the first admin's password once, if the gateway just created that user with it."""
+        for child in self.children:
+            if child.name == "gateway":
+                child.env.pop("MLOPS_ADMIN_PASSWORD", None)  # a restarted gateway does not need it
+        marker = self.home / "run" / ADMIN_CREATED
+        if not marker.exists():
+            return
+        marker.unlink()
+        if self.generated_admin_password:
+            self.say(
+                f"Sign in as admin with password {self.generated_admin_password}  "
+                "(shown once, stored only as a hash: change it under Users)"
+            )
+        else:
+            self.say("Sign in as admin with the password in MLOPS_ADMIN_PASSWORD")
+        self.generated_admin_password = None
 
     async def _shutdown(self) -> None:
         services = [c for c in self.children if c.name != "nats" and c.process is not None]

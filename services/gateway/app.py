@@ -5,15 +5,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from contracts.messages import BY_TYPE
 from services.gateway import problems
+from services.gateway.auth.http import authorize
 from services.gateway.commands import record_outcome
 from services.gateway.gateway import Gateway
+from services.gateway.limits import BodyLimit
 from services.gateway.models import KIT, Base
-from services.gateway.routes import events, system
+from services.gateway.routes import audit, auth, events, system, users
+from services.gateway.routes import settings as settings_api
 from services.gateway.settings import GatewaySettings
 from services.kit import __version__
 from services.kit.health import health_router
@@ -43,13 +46,21 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         title="MLOps platform",
         version=__version__,
         lifespan=lifespan,
-        description="REST API of the self-hosted, no-code MLOps platform. Errors are RFC 9457 problem+json.",
+        description=(
+            "REST API of the self-hosted, no-code MLOps platform. Sign in with POST /api/auth/login (session "
+            "cookie; send the returned CSRF token as X-CSRF-Token on unsafe requests) or send a personal "
+            "API token as 'Authorization: Bearer <token>'. Errors are RFC 9457 problem+json."
+        ),
+        dependencies=[Depends(authorize)],
+        generate_unique_id_function=lambda route: route.name,
     )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     problems.install(app)
     app.add_exception_handler(system.CommandRejectedError, _rejected)
     app.include_router(health_router(gateway.readiness))
-    app.include_router(system.router)
-    app.include_router(events.router)
+    for router in (auth.router, users.router, audit.router, system.router, events.router):
+        app.include_router(router)
+    settings_api.install(app, service, settings)
     _serve_web(app, settings)
     return app
 

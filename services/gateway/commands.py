@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +30,17 @@ from services.kit.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-CommandStatus = Literal["pending", "succeeded", "rejected"]
+CommandStatus = Literal["pending", "succeeded", "rejected", "refused"]
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str | None = None
+    type: str | None = None
+    service: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 class CommandView(BaseModel):
@@ -39,7 +50,12 @@ class CommandView(BaseModel):
     correlation_id: str = Field(description="Id of the user's action; every resulting event carries it.")
     type: str = Field(description="Command type.")
     service: str = Field(description="Service that owns the command.")
-    status: CommandStatus = Field(description="pending until the owner answers.")
+    actor_id: str = Field(description="Who asked (username, or a service acting on its own).")
+    actor_role: str | None = Field(default=None, description="The role they held.")
+    target: str | None = Field(default=None, description="What the command acts on.")
+    status: CommandStatus = Field(
+        description="pending until the owner answers; refused when the gateway denied it before sending."
+    )
     result: dict[str, Any] | None = Field(default=None, description="What the command produced.")
     code: str | None = Field(default=None, description="Error code when rejected.")
     reason: str | None = Field(default=None, description="Why it was rejected.")
@@ -79,7 +95,12 @@ class CommandBook:
         self._saving: set[asyncio.Task[None]] = set()
 
     async def issue(
-        self, message_type: str, data: BaseModel, actor: Actor, correlation_id: str | None = None
+        self,
+        message_type: str,
+        data: BaseModel,
+        actor: Actor,
+        target: str | None = None,
+        correlation_id: str | None = None,
     ) -> CommandView:
         """Publish a command and wait up to ``wait_seconds`` for its outcome."""
         message = spec(message_type)
@@ -91,6 +112,9 @@ class CommandBook:
             correlation_id=command.correlation_id,
             type=command.type,
             service=message.service,
+            actor_id=actor.id,
+            actor_role=actor.role,
+            target=target,
             status="pending",
             created_at=command.time,
         )
@@ -98,7 +122,7 @@ class CommandBook:
         try:
             await self._publish(command)
             self._unsaved[command.id] = view
-            task = asyncio.create_task(self._save_pending(view, actor))
+            task = asyncio.create_task(self._save_pending(view))
             self._saving.add(task)
             task.add_done_callback(self._saving.discard)
             try:
@@ -121,10 +145,10 @@ class CommandBook:
                     raise Unavailable(f"the message bus did not accept the command: {error}") from error
                 await asyncio.sleep(0.2 * attempt)
 
-    async def _save_pending(self, view: CommandView, actor: Actor) -> None:
+    async def _save_pending(self, view: CommandView) -> None:
         try:
             async with self.service.unit_of_work() as uow:
-                uow.session.add(_record(view, actor.id))
+                uow.session.add(_record(view))
         except IntegrityError:
             pass  # the outcome was recorded first
         except Exception:
@@ -141,12 +165,48 @@ class CommandBook:
             return self._unsaved[command_id]
         raise NotFound(f"no command with id {command_id!r}", field="command_id")
 
-    async def recent(self, limit: int) -> list[CommandView]:
+    async def refused(self, actor: Actor, what: str, reason: str) -> None:
+        """Record a command the gateway denied before sending it (audit trail)."""
+        now = utcnow()
+        view = CommandView(
+            command_id=new_id(),
+            correlation_id=new_id(),
+            type=what,
+            service="gateway",
+            actor_id=actor.id,
+            actor_role=actor.role,
+            status="refused",
+            code="forbidden",
+            reason=reason,
+            http_status=403,
+            created_at=now,
+            completed_at=now,
+        )
         async with self.service.unit_of_work() as uow:
-            rows = await uow.session.scalars(
-                select(CommandRecord).order_by(CommandRecord.created_at.desc()).limit(limit)
+            uow.session.add(_record(view))
+
+    async def audit(self, where: AuditFilter, limit: int, offset: int) -> tuple[list[CommandView], int]:
+        query = select(CommandRecord)
+        for column, value in (
+            (CommandRecord.actor_id, where.actor),
+            (CommandRecord.type, where.type),
+            (CommandRecord.service, where.service),
+            (CommandRecord.status, where.status),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if where.since is not None:
+            query = query.where(CommandRecord.created_at >= where.since)
+        if where.until is not None:
+            query = query.where(CommandRecord.created_at < where.until)
+        async with self.service.unit_of_work() as uow:
+            total = int(await uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+            page = (
+                query.order_by(CommandRecord.created_at.desc(), CommandRecord.id.desc())
+                .limit(limit)
+                .offset(offset)
             )
-            return [CommandView.of(r) for r in rows]
+            return [CommandView.of(r) for r in await uow.session.scalars(page)], total
 
 
 async def record_outcome(event: Envelope, uow: UnitOfWork) -> None:
@@ -165,15 +225,17 @@ async def record_outcome(event: Envelope, uow: UnitOfWork) -> None:
             correlation_id=event.correlation_id,
             type=outcome.command_type,
             service=event.type.split(".", 1)[0],
+            actor_id=event.actor.id,
+            actor_role=event.actor.role,
             created_at=event.time,
             **values,
         )
         # If the pending row lands first, this insert fails and the redelivery updates it.
-        uow.session.add(_record(view, event.actor.id))
+        uow.session.add(_record(view))
 
 
-def _record(view: CommandView, actor_id: str) -> CommandRecord:
-    return CommandRecord(id=view.command_id, actor_id=actor_id, **view.model_dump(exclude={"command_id"}))
+def _record(view: CommandView) -> CommandRecord:
+    return CommandRecord(id=view.command_id, **view.model_dump(exclude={"command_id"}))
 
 
 def _from_event(envelope: dict[str, Any]) -> dict[str, Any]:

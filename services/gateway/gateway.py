@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket
 from pydantic import BaseModel, Field
 
-from contracts.envelope import SYSTEM_ACTOR, Actor
+from contracts.envelope import SYSTEM_ACTOR
 from contracts.messages import spec
 from contracts.subjects import SERVICES
 from contracts.system import ServiceStatus, StatusRequest
+from services.gateway.auth.service import AuthService
 from services.gateway.commands import CommandBook
 from services.gateway.hub import EventHub
 from services.gateway.replicas import ReplicaTracker
 from services.gateway.settings import GatewaySettings
+from services.kit.errors import Unavailable
 from services.kit.runtime import Service
+
+log = logging.getLogger(__name__)
+
+ADMIN_CREATED = "admin-created"
+"""Marker file under MLOPS_HOME/run: the gateway created the first admin (``mlops up`` then shows
+the password it generated, once)."""
 
 
 class InstanceView(BaseModel):
@@ -47,15 +56,34 @@ class Gateway:
         self.service = service
         self.settings = settings
         self.hub: EventHub | None = None
-        self.commands: CommandBook | None = None
+        self._commands: CommandBook | None = None
         self.replicas = ReplicaTracker(settings.replica_window_seconds)
+        self.auth = AuthService(service, settings.session_hours, settings.login_failures_per_minute)
+
+    @property
+    def commands(self) -> CommandBook:
+        if self._commands is None:
+            raise Unavailable("the gateway is starting")
+        return self._commands
 
     async def start(self) -> None:
         assert self.service.bus is not None
         self.hub = EventHub(self.service.bus, self.settings.ws_queue_size)
         await self.hub.start()
-        self.commands = CommandBook(self.service, self.hub, self.settings.command_wait_seconds)
+        self._commands = CommandBook(self.service, self.hub, self.settings.command_wait_seconds)
         await self.replicas.start(self.service.bus)
+        await self._bootstrap_admin()
+
+    async def _bootstrap_admin(self) -> None:
+        password = self.settings.admin_password
+        created = await self.auth.bootstrap_admin(password.get_secret_value() if password else None)
+        if created:
+            log.warning("created the first user: admin")
+            marker = self.settings.home.resolve() / "run" / ADMIN_CREATED
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text("admin\n")
+        elif password is None and await self.auth.users(1, 0, None, None) == ([], 0):
+            log.error("there are no users and MLOPS_ADMIN_PASSWORD is not set: nobody can sign in")
 
     async def stop(self) -> None:
         if self.hub is not None:
@@ -111,13 +139,3 @@ def websocket_gateway(websocket: WebSocket) -> Gateway:
 
 
 GatewayDep = Annotated[Gateway, Depends(_gateway)]
-
-LOCAL_ADMIN = Actor(id="local", role="admin")
-
-
-def current_actor() -> Actor:
-    """Who is calling. Until sign-in exists every caller acts as the local administrator."""
-    return LOCAL_ADMIN
-
-
-CurrentActor = Annotated[Actor, Depends(current_actor)]

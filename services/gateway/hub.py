@@ -12,7 +12,7 @@ import contextlib
 import functools
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,12 +68,14 @@ class Subscriber:
 
     topics: tuple[str, ...]
     queue: asyncio.Queue[Frame]
+    visible: Callable[[str], bool] = lambda _topic: True
     overflowed: bool = False
     last_seq: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def wants(self, topic: str) -> bool:
-        return self.topics == EVERYTHING or any(_matches(pattern, topic) for pattern in self.topics)
+        chosen = self.topics == EVERYTHING or any(_matches(pattern, topic) for pattern in self.topics)
+        return chosen and self.visible(topic)
 
     def offer(self, frame: Frame) -> None:
         if self.overflowed or not self.wants(frame.topic):
@@ -122,8 +124,9 @@ class EventHub:
     def running(self) -> bool:
         return self._sub is not None
 
-    def subscribe(self, topics: tuple[str, ...]) -> Subscriber:
-        subscriber = Subscriber(topics=topics, queue=asyncio.Queue(self.queue_size))
+    def subscribe(self, topics: tuple[str, ...], visible: Callable[[str], bool]) -> Subscriber:
+        """A new subscriber to ``topics``, of which it receives those ``visible`` allows."""
+        subscriber = Subscriber(topics=topics, queue=asyncio.Queue(self.queue_size), visible=visible)
         self.subscribers.add(subscriber)
         return subscriber
 
@@ -180,10 +183,12 @@ class EventHub:
         sub = await self.bus.js.pull_subscribe(
             config.filter_subject or "", stream=EVENT_STREAM, config=config
         )
+        name = ""
         try:
             seq = start - 1
             while seq < until:
-                pending = (await sub.consumer_info()).num_pending or 0
+                info = await sub.consumer_info()
+                name, pending = info.name, info.num_pending or 0
                 if pending == 0:
                     return  # nothing more matches the filter
                 try:
@@ -199,8 +204,11 @@ class EventHub:
                         if any(_matches(p, frame.topic) for p in topics):
                             yield frame
         finally:
-            with contextlib.suppress(Exception):
-                info = await sub.consumer_info()
-                await self.bus.js.delete_consumer(EVENT_STREAM, info.name)
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+            # Shielded: a client that leaves mid-replay cancels us, and the consumer must still go.
+            await asyncio.shield(self._drop_consumer(sub, name))
+
+    async def _drop_consumer(self, sub: Any, name: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.bus.js.delete_consumer(EVENT_STREAM, name or (await sub.consumer_info()).name)
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()

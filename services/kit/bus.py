@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -74,17 +75,55 @@ def stream_configs(services: Iterable[str] = SERVICES, event_days: float = 7) ->
     return configs
 
 
+COMMAND_ISSUERS: Final = frozenset({"gateway"})
+"""Services that issue commands to every other service (on behalf of people)."""
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+_INVALID = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def inbox_prefix(service: str) -> str:
+    """Prefix of the reply subjects of ``service``'s connection: ``_INBOX_<service>``."""
+    if not _TOKEN.match(service):
+        raise ValueError(f"{service!r} cannot name an inbox: use letters, digits, '_' and '-'")
+    return f"_INBOX_{service}"
+
+
+def provisioned_services(service: str | None) -> tuple[str, ...]:
+    """Whose command streams a connection of ``service`` creates: its own; every service's for a
+    command issuer (so a command to a service that never started is still queued) and for a
+    connection that is not a platform service (tests, tools)."""
+    if service in SERVICES and service not in COMMAND_ISSUERS:
+        return (service,)
+    return SERVICES
+
+
 class Bus:
     """One NATS connection with its JetStream context."""
 
-    def __init__(self, nc: Client, name: str) -> None:
+    def __init__(self, nc: Client, name: str, service: str | None = None) -> None:
         self.nc = nc
         self.js: JetStreamContext = nc.jetstream()
         self.name = name
+        self.service = service
 
     @classmethod
-    async def connect(cls, url: str, name: str, **options: Any) -> Bus:
-        """Connect, retrying forever on disconnects; the first connect fails after ~10 s."""
+    async def connect(
+        cls,
+        url: str,
+        name: str,
+        *,
+        service: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        **options: Any,
+    ) -> Bus:
+        """Connect, retrying forever on disconnects; the first connect fails after ~10 s.
+
+        Replies, JetStream acks of publishes and consumer deliveries arrive under
+        :func:`inbox_prefix` of ``service`` (default: the part of ``name`` before ``/``), a
+        subject only that service's NATS user may subscribe to.
+        """
         nc = Client()
 
         async def on_error(error: Exception) -> None:
@@ -97,6 +136,10 @@ class Bus:
         async def on_reconnect() -> None:
             log.info("nats reconnected")
 
+        if user is not None:
+            options["user"] = user
+        if password is not None:
+            options["password"] = password
         await nc.connect(
             servers=url.split(","),
             name=name,
@@ -107,17 +150,21 @@ class Bus:
             error_cb=on_error,
             disconnected_cb=on_disconnect,
             reconnected_cb=on_reconnect,
+            inbox_prefix=inbox_prefix(service or _INVALID.sub("_", name.split("/", 1)[0]) or "client"),
             **options,
         )
-        return cls(nc, name)
+        return cls(nc, name, service)
 
     @property
     def connected(self) -> bool:
         return bool(self.nc.is_connected)
 
     async def provision(self, configs: Iterable[StreamConfig] | None = None) -> None:
-        """Create or update every stream (idempotent; safe when replicas race)."""
-        for config in configs if configs is not None else stream_configs():
+        """Create or update streams (idempotent; safe when replicas race); by default those of
+        :func:`provisioned_services` for this connection's service, plus events and dead letters."""
+        if configs is None:
+            configs = stream_configs(provisioned_services(self.service))
+        for config in configs:
             try:
                 await self.js.add_stream(config)
             except BadRequestError:

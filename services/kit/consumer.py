@@ -25,13 +25,13 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from contracts.catalog import DecodeError, Decoder
-from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope
+from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, allows
 from contracts.messages import spec
 from contracts.subjects import dead_letter_subject, outcome_type
 from contracts.system import CommandRejected, CommandSucceeded
 from services.kit import logs, telemetry
 from services.kit.bus import Bus
-from services.kit.errors import PlatformError, TransientError
+from services.kit.errors import Forbidden, PlatformError, TransientError
 from services.kit.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -196,6 +196,8 @@ class Consumer:
                 if await uow.seen(envelope.id):
                     outcome = "duplicate"
                 else:
+                    if self.replies:
+                        _authorize(envelope)
                     result = await handler(envelope, uow)
                     if self.replies:
                         uow.record(self._succeeded(envelope, result or {}))
@@ -313,6 +315,16 @@ async def _keep_alive(msg: Msg, every: float) -> None:
         await asyncio.sleep(every)
         with contextlib.suppress(Exception):
             await msg.in_progress()
+
+
+def _authorize(command: Envelope) -> None:
+    """Services refuse commands whose actor lacks the role the command needs."""
+    required = spec(command.type).role
+    if not allows(command.actor.role, required):
+        raise Forbidden(
+            f"{command.actor.id} ({command.actor.role}) may not {command.type}: it needs {required}",
+            field="actor.role",
+        )
 
 
 def _is_outage(error: BaseException) -> bool:

@@ -42,3 +42,13 @@ class Unavailable(PlatformError):
 
 class TransientError(Exception):
     """A failure worth retrying later (a dependency is briefly away): the message is redelivered."""
+
+
+class Unauthenticated(PlatformError):
+    code = "unauthenticated"
+    status = 401
+
+
+class RateLimited(PlatformError):
+    code = "rate_limited"
+    status = 429

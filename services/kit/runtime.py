@@ -121,7 +121,13 @@ class Service:
         await upgrade_async(self.name, url)
         self.engine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.bus = await Bus.connect(settings.nats_url, self.source)
+        self.bus = await Bus.connect(
+            settings.nats_url,
+            self.source,
+            service=self.name,
+            user=settings.nats_user,
+            password=settings.nats_password,
+        )
         await self.bus.provision()
         self.relay = OutboxRelay(self.engine, self.tables, self.bus, self.name)
         self.relay.start()

@@ -21,6 +21,12 @@ class ServiceSettings(BaseSettings):
 
     home: Path = Field(default=Path(".mlops"), description="Where local data lives.")
     nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server URL(s), comma separated.")
+    nats_user: str | None = Field(
+        default=None, description="User this service connects to NATS as; none: connect without credentials."
+    )
+    nats_password: str | None = Field(
+        default=None, repr=False, description="Password of MLOPS_NATS_USER (never logged)."
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy async URL; default a SQLite file per service under MLOPS_HOME.",

@@ -8,6 +8,7 @@ import pytest
 
 from contracts.catalog import DecodeError, MessageSpec
 from contracts.envelope import Actor, Payload
+from contracts.gateway import SecretRequest, SettingsChanged
 from contracts.messages import ALL_MESSAGES, command_decoder, event_decoder, query_decoder
 from contracts.system import CommandRejected, CommandSucceeded, Ping, Pinged, StatusRequest
 
@@ -24,6 +25,8 @@ EXAMPLES: dict[type[Payload], dict[str, object]] = {
         "field": "actor.role",
     },
     StatusRequest: {},
+    SettingsChanged: {"group": "llm", "fields": ["openai_api_key"]},
+    SecretRequest: {"group": "kubernetes", "fields": ["bearer_token"]},
 }
 
 

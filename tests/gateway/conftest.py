@@ -21,16 +21,44 @@ from services.kit.bus import Bus
 from services.kit.runtime import Service
 from tests.factories import build_service, running, settings
 
+ADMIN_PASSWORD = "admin-password-for-tests"
+
 
 @dataclass
 class Platform:
-    """A running gateway plus whichever services a test started."""
+    """A running gateway plus whichever services a test started; ``http`` is signed in as admin."""
 
     url: str
     http: httpx.AsyncClient
     app: Any
     services: dict[str, Service] = field(default_factory=dict)
     start_service: Callable[[str], Any] = lambda name: None
+    admin_token: str = ""
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    @property
+    def ws_headers(self) -> dict[str, str]:
+        """Handshake headers of the admin's API token."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    async def client(self, username: str | None = None, password: str | None = None) -> httpx.AsyncClient:
+        """A new client: signed in (cookie + CSRF header) when given credentials, anonymous otherwise."""
+        http = httpx.AsyncClient(base_url=self.url, timeout=10)
+        self.clients.append(http)
+        if username is not None:
+            response = await http.post("/api/auth/login", json={"username": username, "password": password})
+            response.raise_for_status()
+            http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        return http
+
+    async def user(self, role: str, username: str | None = None) -> httpx.AsyncClient:
+        """Create a user with ``role`` and return a client signed in as them."""
+        name = username or f"{role}-{len(self.clients)}"
+        response = await self.http.post(
+            "/api/users", json={"username": name, "password": "password-1", "role": role}
+        )
+        response.raise_for_status()
+        return await self.client(name, "password-1")
 
     @property
     def gateway(self) -> Gateway:
@@ -68,6 +96,11 @@ async def gateway_server(config: GatewaySettings) -> AsyncIterator[tuple[str, An
         await task
 
 
+async def _close_all(platform: Platform) -> None:
+    for client in platform.clients:
+        await client.aclose()
+
+
 @contextmanager
 def _no_signals() -> Iterator[None]:
     yield
@@ -89,12 +122,20 @@ def platform_factory(bus: Bus, nats_url: str, tmp_path: Path) -> Callable[..., A
             "log_level": "WARNING",
             "heartbeat_seconds": 0.2,
             "command_wait_seconds": 2.0,
+            "admin_password": ADMIN_PASSWORD,
+            "home": tmp_path / "home",
         }
         config = GatewaySettings(**(values | overrides))
         async with AsyncExitStack() as stack:
             url, app = await stack.enter_async_context(gateway_server(config))
             http = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=10))
             platform = Platform(url=url, http=http, app=app)
+            login = await http.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+            login.raise_for_status()
+            http.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+            token = await http.post("/api/auth/tokens", json={"name": "tests", "expires_in_days": 1})
+            platform.admin_token = token.json()["token"]
+            stack.push_async_callback(_close_all, platform)
 
             async def start(name: str) -> Service:
                 service = build_service(

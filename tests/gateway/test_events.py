@@ -15,6 +15,7 @@ from contracts.messages import spec
 from contracts.system import Pinged
 from services.gateway.hub import Frame, Subscriber
 from services.kit.bus import Bus
+from tests.factories import wait_for
 
 
 async def frames(ws: Any, kind: str = "event", count: int = 1, timeout: float = 10) -> list[dict[str, Any]]:
@@ -60,7 +61,7 @@ async def publish_events(bus: Bus, count: int, prefix: str = "e") -> list[str]:
 class TestLive:
     async def test_a_ping_over_rest_is_seen_on_the_websocket(self, platform_factory: Any) -> None:
         async with platform_factory(services=("registry",)) as platform:
-            async with websockets.connect(platform.ws_url) as ws:
+            async with websockets.connect(platform.ws_url, additional_headers=platform.ws_headers) as ws:
                 subscribed = (await frames(ws, "subscribed"))[0]
                 assert subscribed["topics"] == [">"]
                 body = (await platform.http.post("/api/system/ping", json={"service": "registry"})).json()
@@ -75,7 +76,9 @@ class TestLive:
 
     async def test_topic_filters_choose_what_arrives(self, platform_factory: Any) -> None:
         async with platform_factory(services=("registry", "workflow")) as platform:
-            async with websockets.connect(platform.ws_url + "?topics=registry.system.*") as ws:
+            async with websockets.connect(
+                platform.ws_url + "?topics=registry.system.*", additional_headers=platform.ws_headers
+            ) as ws:
                 await frames(ws, "subscribed")
                 await platform.http.post("/api/system/ping", json={"service": "workflow"})
                 await platform.http.post("/api/system/ping", json={"service": "registry"})
@@ -89,7 +92,10 @@ class TestLive:
                 assert [f["type"] for f in received] == ["workflow.command.succeeded.v1"]
 
     async def test_client_messages_are_answered(self, platform_factory: Any) -> None:
-        async with platform_factory(services=()) as platform, websockets.connect(platform.ws_url) as ws:
+        async with (
+            platform_factory(services=()) as platform,
+            websockets.connect(platform.ws_url, additional_headers=platform.ws_headers) as ws,
+        ):
             await ws.send(json.dumps({"action": "ping"}))
             assert (await frames(ws, "pong"))[0] == {"kind": "pong"}
             await ws.send(json.dumps({"action": "subscribe", "topics": ["a..b"]}))
@@ -100,14 +106,16 @@ class TestLive:
 
     async def test_heartbeats_carry_the_stream_position(self, platform_factory: Any) -> None:
         async with platform_factory(services=(), ws_heartbeat_seconds=0.2) as platform:
-            async with websockets.connect(platform.ws_url) as ws:
+            async with websockets.connect(platform.ws_url, additional_headers=platform.ws_headers) as ws:
                 beats = await frames(ws, "heartbeat", count=2, timeout=3)
         assert all(isinstance(b["seq"], int) for b in beats)
 
     async def test_an_invalid_topic_closes_the_handshake(self, platform_factory: Any) -> None:
         async with platform_factory(services=()) as platform:
             with pytest.raises(ConnectionClosed) as closed:
-                async with websockets.connect(platform.ws_url + "?topics=>.x") as ws:
+                async with websockets.connect(
+                    platform.ws_url + "?topics=>.x", additional_headers=platform.ws_headers
+                ) as ws:
                     await ws.recv()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
 
@@ -117,7 +125,9 @@ class TestResume:
         self, platform_factory: Any, bus: Bus
     ) -> None:
         async with platform_factory(services=("workflow",)) as platform:
-            async with websockets.connect(platform.ws_url + "?topics=workflow.>") as ws:
+            async with websockets.connect(
+                platform.ws_url + "?topics=workflow.>", additional_headers=platform.ws_headers
+            ) as ws:
                 await frames(ws, "subscribed")
                 await platform.http.post("/api/system/ping", json={"service": "workflow"})
                 seen = await frames(ws, count=2)
@@ -125,7 +135,9 @@ class TestResume:
 
             missed = await publish_events(bus, 30, "missed")
             await publish_events(bus, 5, "elsewhere")  # also missed, but published on another topic below
-            async with websockets.connect(f"{platform.ws_url}?topics=workflow.>&since={last}") as ws:
+            async with websockets.connect(
+                f"{platform.ws_url}?topics=workflow.>&since={last}", additional_headers=platform.ws_headers
+            ) as ws:
                 await frames(ws, "subscribed")
                 replayed = await frames(ws, count=35)
                 live = await publish_events(bus, 3, "live")
@@ -139,7 +151,9 @@ class TestResume:
         async with platform_factory(services=("registry", "workflow")) as platform:
             await platform.http.post("/api/system/ping", json={"service": "workflow"})
             await platform.http.post("/api/system/ping", json={"service": "registry"})
-            async with websockets.connect(f"{platform.ws_url}?topics=registry.>&since=0") as ws:
+            async with websockets.connect(
+                f"{platform.ws_url}?topics=registry.>&since=0", additional_headers=platform.ws_headers
+            ) as ws:
                 replayed = await frames(ws, count=2) + await quiet(ws)
         assert {f["type"] for f in replayed} == {"registry.system.pinged.v1", "registry.command.succeeded.v1"}
 
@@ -159,7 +173,9 @@ class TestSlowClients:
         self, platform_factory: Any, bus: Bus
     ) -> None:
         async with platform_factory(services=(), ws_queue_size=10) as platform:
-            async with websockets.connect(platform.ws_url + "?topics=workflow.>", max_queue=None) as ws:
+            async with websockets.connect(
+                platform.ws_url + "?topics=workflow.>", max_queue=None, additional_headers=platform.ws_headers
+            ) as ws:
                 await frames(ws, "subscribed")
                 published = await publish_events(bus, 2000)
                 received: list[dict[str, Any]] = []
@@ -171,7 +187,9 @@ class TestSlowClients:
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4008
             since = int(closed.value.rcvd.reason.rsplit("since=", 1)[1])
             assert since == received[-1]["seq"]
-            async with websockets.connect(f"{platform.ws_url}?topics=workflow.>&since={since}") as ws:
+            async with websockets.connect(
+                f"{platform.ws_url}?topics=workflow.>&since={since}", additional_headers=platform.ws_headers
+            ) as ws:
                 rest = await frames(ws, count=len(published) - len(received), timeout=20)
         ids = [f["id"] for f in received + rest]
         assert ids == published
@@ -181,7 +199,9 @@ class TestResumeEdges:
     async def test_a_position_past_the_stream_end_is_reset(self, platform_factory: Any, bus: Bus) -> None:
         async with platform_factory(services=()) as platform:
             _, last = await platform.gateway.hub.stream_bounds()
-            async with websockets.connect(f"{platform.ws_url}?since={last + 1000}") as ws:
+            async with websockets.connect(
+                f"{platform.ws_url}?since={last + 1000}", additional_headers=platform.ws_headers
+            ) as ws:
                 reset = (await frames(ws, "reset"))[0]
                 live = await publish_events(bus, 2, "after-reset")
                 received = await frames(ws, count=2)
@@ -192,7 +212,12 @@ class TestResumeEdges:
         async with platform_factory(services=()) as platform:
             await publish_events(bus, 10)
             before = {c.name for c in await bus.js.consumers_info("EVT")}
-            async with websockets.connect(f"{platform.ws_url}?since=0") as ws:
+            async with websockets.connect(
+                f"{platform.ws_url}?since=0", additional_headers=platform.ws_headers
+            ) as ws:
                 await frames(ws, count=10)
-            after = {c.name for c in await bus.js.consumers_info("EVT")}
-        assert after == before
+
+            async def only_before() -> bool:
+                return {c.name for c in await bus.js.consumers_info("EVT")} == before
+
+            await wait_for(only_before, timeout=5, what="the replay consumer to be deleted")

@@ -1,5 +1,9 @@
 """``/ws/events``: live events by topic, heartbeats, and resume from the last seen position.
 
+Clients authenticate on the handshake with the session cookie or an ``Authorization: Bearer``
+header; without either the socket is closed with code 4401. Each client sees only the topics its
+role may see (the permission table).
+
 Query parameters: ``topics`` (comma separated NATS patterns over the event subject without
 ``evt.``, default everything) and ``since`` (the last ``seq`` the client saw; the missed events
 are replayed once each before live ones). Frames are JSON objects with a ``kind``: ``event``
@@ -13,17 +17,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 
+from services.gateway.auth.http import authenticate
 from services.gateway.gateway import Gateway, websocket_gateway
 from services.gateway.hub import HEARTBEAT, EventHub, Subscriber, parse_topics
+from services.gateway.permissions import WEBSOCKETS, may, may_see
 
 router = APIRouter(tags=["events"])
 
 SLOW_CLIENT = 4008
+UNAUTHENTICATED = 4401
 
 
 @router.websocket("/ws/events")
@@ -34,6 +42,12 @@ async def events(
     since: Annotated[int | None, Query(ge=0, description="Last seq seen; replay after it.")] = None,
 ) -> None:
     await websocket.accept()
+    caller = await authenticate(websocket, gateway.auth)
+    if caller is None or not may(caller.role, WEBSOCKETS["/ws/events"]):
+        await websocket.close(
+            code=UNAUTHENTICATED, reason="sign in first: session cookie or Authorization: Bearer"
+        )
+        return
     try:
         patterns = parse_topics(topics)
     except ValueError as error:
@@ -41,7 +55,7 @@ async def events(
         return
     hub = gateway.hub
     assert hub is not None
-    subscriber = hub.subscribe(patterns)
+    subscriber = hub.subscribe(patterns, functools.partial(may_see, caller.role))
     sender = asyncio.create_task(
         _stream(websocket, hub, subscriber, since, gateway.settings.ws_heartbeat_seconds)
     )
@@ -84,6 +98,8 @@ async def _replay(websocket: WebSocket, hub: EventHub, subscriber: Subscriber, s
         start = first
     subscriber.last_seq = since
     async for frame in hub.replay(start, last, subscriber.topics):
+        if not subscriber.wants(frame.topic):
+            continue
         await websocket.send_text(frame.text)
         subscriber.last_seq = frame.seq
     subscriber.last_seq = max(subscriber.last_seq, last)

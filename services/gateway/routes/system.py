@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 
 from contracts.envelope import Input
 from contracts.system import Ping
+from services.gateway.auth.http import CurrentActor
 from services.gateway.commands import CommandView
-from services.gateway.gateway import CurrentActor, GatewayDep, ServiceView
+from services.gateway.gateway import GatewayDep, ServiceView
 from services.gateway.problems import problem
 from services.kit import __version__
 
@@ -49,14 +50,14 @@ async def system_status(gateway: GatewayDep) -> SystemStatus:
 async def ping(
     body: PingRequest, gateway: GatewayDep, actor: CurrentActor, response: Response
 ) -> CommandView:
-    assert gateway.commands is not None
-    view = await gateway.commands.issue(f"{body.service}.system.ping.v1", Ping(echo=body.echo), actor)
+    view = await gateway.commands.issue(
+        f"{body.service}.system.ping.v1", Ping(echo=body.echo), actor, body.service
+    )
     return respond(view, response)
 
 
 @router.get("/commands/{command_id}", summary="What became of a command.")
 async def command(command_id: str, gateway: GatewayDep) -> CommandView:
-    assert gateway.commands is not None
     return await gateway.commands.get(command_id)
 
 

@@ -107,3 +107,23 @@ MLOPS_DATABASE_URL
 POSTGRES_PASSWORD
 {{- end }}
 {{- end }}
+
+{{/* Whether services connect to NATS as their own users (nats.auth). */}}
+{{- define "mlops.natsAuth" -}}
+{{- if .Values.nats.auth.enabled }}
+{{- if and (not .Values.nats.enabled) (not .Values.nats.auth.existingSecret) }}
+{{- fail "nats.auth.existingSecret is required with nats.auth.enabled and an external NATS (nats.enabled=false)" }}
+{{- end -}}
+true
+{{- end }}
+{{- end }}
+
+{{/* Secret holding each service's NATS password under MLOPS_NATS_PASSWORD_<SERVICE>. */}}
+{{- define "mlops.natsAuthSecretName" -}}
+{{- default (include "mlops.componentName" (dict "root" . "component" "nats-auth")) .Values.nats.auth.existingSecret }}
+{{- end }}
+
+{{/* The key of a service's NATS password in that Secret: mlops.natsPasswordKey "gateway" */}}
+{{- define "mlops.natsPasswordKey" -}}
+{{- printf "MLOPS_NATS_PASSWORD_%s" (upper .) }}
+{{- end }}

@@ -1,0 +1,78 @@
+"""The one permission table: which role may call each route and see each event topic.
+
+Rules: ``public`` (anyone), ``signed_in`` (any user), or the least role that may: ``viewer`` <
+``editor`` < ``admin``. A route or topic with no rule is refused (fail closed), and the test suite
+fails when one is added without a rule. Commands carry their own least role in ``contracts`` and
+the owning service refuses an actor without it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Literal
+
+from contracts.envelope import allows
+from contracts.subjects import subject_matches
+
+Rule = Literal["public", "signed_in", "viewer", "editor", "admin"]
+
+ROUTES: dict[tuple[str, str], Rule] = {
+    # health and the web UI
+    ("GET", "/healthz"): "public",
+    ("GET", "/readyz"): "public",
+    ("GET", "/metrics"): "public",
+    ("GET", "/{path:path}"): "public",
+    # sign-in
+    ("POST", "/api/auth/login"): "public",
+    ("POST", "/api/auth/logout"): "signed_in",
+    ("GET", "/api/auth/me"): "signed_in",
+    ("GET", "/api/auth/tokens"): "signed_in",
+    ("POST", "/api/auth/tokens"): "signed_in",
+    ("DELETE", "/api/auth/tokens/{token_id}"): "signed_in",
+    # users and audit
+    ("GET", "/api/users"): "admin",
+    ("POST", "/api/users"): "admin",
+    ("PATCH", "/api/users/{user_id}"): "admin",
+    ("DELETE", "/api/users/{user_id}"): "admin",
+    ("GET", "/api/audit"): "admin",
+    # system
+    ("GET", "/api/system/status"): "viewer",
+    ("POST", "/api/system/ping"): "editor",
+    ("GET", "/api/commands/{command_id}"): "viewer",
+    # settings: viewers see masks, admins change
+    ("GET", "/api/settings"): "viewer",
+    ("GET", "/api/settings/{group}"): "viewer",
+    ("PUT", "/api/settings/{group}"): "admin",
+    ("POST", "/api/settings/llm_keys"): "admin",
+    ("POST", "/api/settings/kubeconfig"): "admin",
+}
+
+WEBSOCKETS: dict[str, Rule] = {"/ws/events": "viewer"}
+
+TOPICS: list[tuple[str, Rule]] = [
+    # Events carry no secrets; every signed-in role may watch the platform work.
+    ("*.system.*", "viewer"),
+    ("*.command.*", "viewer"),
+    ("gateway.settings.*", "viewer"),  # names the changed fields, never their values
+]
+"""Event topics (subjects without ``evt.``), first match wins."""
+
+
+def route_rule(method: str, path: str) -> Rule | None:
+    return ROUTES.get((method, path))
+
+
+@functools.lru_cache(maxsize=4096)
+def topic_rule(topic: str) -> Rule | None:
+    return next((rule for pattern, rule in TOPICS if subject_matches(pattern, topic)), None)
+
+
+def may(role: str, rule: Rule | None) -> bool:
+    """Whether a signed-in user with ``role`` passes ``rule``."""
+    if rule is None:
+        return False
+    return rule in ("public", "signed_in") or allows(role, rule)
+
+
+def may_see(role: str, topic: str) -> bool:
+    return may(role, topic_rule(topic))

@@ -1,0 +1,1 @@
+"""Platform settings (LLM keys, Kubernetes, container registry, artifact store), secrets encrypted."""
