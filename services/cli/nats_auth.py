@@ -7,8 +7,9 @@ nats-server configuration, :func:`server_config` as the embedded server's whole 
 Every service ``S`` may:
 
 - publish its events ``evt.S.>``, its dead letters ``dlq.S.>`` and its heartbeat ``hb.S``;
-- create, update and inspect its command stream ``CMD_S`` and the shared ``EVT`` and ``DLQ``
-  streams (every service provisions what it uses, so start order does not matter);
+- inspect its command stream ``CMD_S`` and the shared ``EVT`` and ``DLQ`` streams; only the
+  gateway creates and changes streams (a service that could change ``EVT`` could make it store
+  another service's inbox and read that service's secrets from it);
 - run any consumer on ``CMD_S``, and its own durable ``S-events`` on ``EVT``, and ack their
   messages (another service's durable is out of reach: fetching from it would steal its events);
 - receive replies, publish acks and consumer deliveries on ``_INBOX_S.>`` (the inbox prefix
@@ -109,8 +110,9 @@ def _consumer_api(stream: str, consumer: str) -> list[str]:
     ]
 
 
-def _stream_api(stream: str) -> list[str]:
-    return [f"{JS_API}.STREAM.{verb}.{stream}" for verb in ("CREATE", "UPDATE", "INFO")]
+def _stream_api(service: str, stream: str) -> list[str]:
+    verbs = ("CREATE", "UPDATE", "INFO") if len(provisioned_services(service)) > 1 else ("INFO",)
+    return [f"{JS_API}.STREAM.{verb}.{stream}" for verb in verbs]
 
 
 def permissions(service: str) -> Permissions:
@@ -125,7 +127,11 @@ def permissions(service: str) -> Permissions:
         f"dlq.{service}.>",
         heartbeat_subject(service),
         *grant.publish,
-        *(api for stream in [*streams, EVENT_STREAM, DEAD_LETTER_STREAM] for api in _stream_api(stream)),
+        *(
+            api
+            for stream in [*streams, EVENT_STREAM, DEAD_LETTER_STREAM]
+            for api in _stream_api(service, stream)
+        ),
         *_consumer_api(own_commands, "*"),
         f"$JS.ACK.{own_commands}.>",
     ]

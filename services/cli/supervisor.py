@@ -98,6 +98,8 @@ class Supervisor:
         # With an external NATS (MLOPS_NATS_URL) the children keep the MLOPS_NATS_USER and
         # MLOPS_NATS_PASSWORD of this environment, if any.
         base_env["MLOPS_NATS_URL"] = self.nats_url
+        with contextlib.suppress(FileNotFoundError):
+            (self.home / "run" / ADMIN_CREATED).unlink()  # left by a run that never showed its password
         admin_password = base_env.pop("MLOPS_ADMIN_PASSWORD", None)
         if admin_password is None:
             # Used only if the gateway finds no users; printed once, then forgotten.
@@ -137,6 +139,7 @@ class Supervisor:
         await self.stopping.wait()
         self.say("stopping…")
         ready.cancel()
+        self._announce_admin()  # stopped before ready: the password must not be lost
         for task in watchers:
             task.cancel()
         await asyncio.gather(ready, *watchers, return_exceptions=True)

@@ -52,6 +52,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             "API token as 'Authorization: Bearer <token>'. Errors are RFC 9457 problem+json."
         ),
         dependencies=[Depends(authorize)],
+        # No Swagger/ReDoc pages: they load scripts from a CDN on the origin of the session cookie.
+        # The OpenAPI document itself stays public at /openapi.json (the web client is built from it).
+        docs_url=None,
+        redoc_url=None,
         generate_unique_id_function=lambda route: route.name,
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -165,22 +165,31 @@ class CommandBook:
             return self._unsaved[command_id]
         raise NotFound(f"no command with id {command_id!r}", field="command_id")
 
-    async def refused(self, actor: Actor, what: str, reason: str) -> None:
-        """Record a command the gateway denied before sending it (audit trail)."""
+    async def refused(self, actor: Actor | None, what: str, reason: str, status: int = 403) -> None:
+        """Record a request the gateway denied before acting on it (audit trail)."""
+        code = "forbidden" if status == 403 else "unauthenticated"
+        await self._record_action(actor, what, None, "refused", code=code, reason=reason, http_status=status)
+
+    async def done(self, actor: Actor, action: str, target: str | None) -> None:
+        """Record an administrative action the gateway carried out itself (users, tokens, settings)."""
+        await self._record_action(actor, action, target, "succeeded")
+
+    async def _record_action(
+        self, actor: Actor | None, action: str, target: str | None, status: CommandStatus, **outcome: Any
+    ) -> None:
         now = utcnow()
         view = CommandView(
             command_id=new_id(),
             correlation_id=new_id(),
-            type=what,
+            type=action,
             service="gateway",
-            actor_id=actor.id,
-            actor_role=actor.role,
-            status="refused",
-            code="forbidden",
-            reason=reason,
-            http_status=403,
+            actor_id=actor.id if actor else "anonymous",
+            actor_role=actor.role if actor else None,
+            target=target,
+            status=status,
             created_at=now,
             completed_at=now,
+            **outcome,
         )
         async with self.service.unit_of_work() as uow:
             uow.session.add(_record(view))

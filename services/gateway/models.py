@@ -84,7 +84,7 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
-    """A wrong password, kept a short while to rate limit guessing."""
+    """A sign-in attempt, kept a short while to rate limit guessing (a right password removes it)."""
 
     __tablename__ = "gateway_login_failures"
 

@@ -34,6 +34,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/users"): "admin",
     ("PATCH", "/api/users/{user_id}"): "admin",
     ("DELETE", "/api/users/{user_id}"): "admin",
+    ("GET", "/api/users/{user_id}/tokens"): "admin",
     ("GET", "/api/audit"): "admin",
     # system
     ("GET", "/api/system/status"): "viewer",

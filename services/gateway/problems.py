@@ -40,7 +40,9 @@ def problem(status: int, detail: str, code: str | None = None, **extra: Any) -> 
 
 
 def _field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc]
+    # Names are the client's own input (an unknown key could be anything, even a secret pasted
+    # in the wrong place): keep them short.
+    parts = [str(p) if len(str(p)) <= 40 else str(p)[:12] + "…" for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
         parts = parts[1:] if parts[0] == "body" else parts
     return ".".join(parts) or "body"

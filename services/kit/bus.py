@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -14,7 +15,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import PubAck, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NotFoundError
 
 from contracts.catalog import MessageSpec
 from contracts.envelope import Envelope
@@ -160,8 +161,15 @@ class Bus:
         return bool(self.nc.is_connected)
 
     async def provision(self, configs: Iterable[StreamConfig] | None = None) -> None:
-        """Create or update streams (idempotent; safe when replicas race); by default those of
-        :func:`provisioned_services` for this connection's service, plus events and dead letters."""
+        """Create or update streams (idempotent; safe when replicas race): by default every stream
+        for a command issuer (the gateway) or a connection that is not a service (tests, tools).
+
+        A service only waits for its streams to exist: it may not create or change streams, so it
+        cannot redirect the shared event stream to capture other services' subjects.
+        """
+        if configs is None and self.service in SERVICES and self.service not in COMMAND_ISSUERS:
+            await self.wait_for_streams([command_stream(self.service), EVENT_STREAM, DEAD_LETTER_STREAM])
+            return
         if configs is None:
             configs = stream_configs(provisioned_services(self.service))
         for config in configs:
@@ -169,6 +177,23 @@ class Bus:
                 await self.js.add_stream(config)
             except BadRequestError:
                 await self.js.update_stream(config)
+
+    async def wait_for_streams(self, names: Iterable[str], timeout: float = 120.0) -> None:
+        """Wait until each stream exists (the gateway creates them)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        for name in names:
+            waited = False
+            while True:
+                try:
+                    await self.js.stream_info(name)
+                    break
+                except NotFoundError:
+                    if asyncio.get_running_loop().time() > deadline:
+                        raise RuntimeError(f"stream {name} does not exist; is the gateway running?") from None
+                    if not waited:
+                        log.info("waiting for stream %s (the gateway creates it)", name)
+                        waited = True
+                    await asyncio.sleep(0.5)
 
     async def publish(self, subject: str, payload: bytes, headers: Mapping[str, str] | None = None) -> PubAck:
         """Publish to JetStream and wait for the stream's ack."""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 
 from nats.aio.msg import Msg
 from pydantic import BaseModel
@@ -20,6 +21,17 @@ from services.kit.errors import PlatformError
 log = logging.getLogger(__name__)
 
 QueryHandler = Callable[[Envelope], Awaitable[BaseModel]]
+
+requester: ContextVar[str | None] = ContextVar("requester", default=None)
+"""The service whose connection asked the query being answered, from its reply subject.
+
+Under the bus permissions only service ``S`` may receive on ``_INBOX_S.>``, so a reply subject
+names who can read the answer, whatever the envelope claims."""
+
+
+def _requester(reply: str) -> str | None:
+    prefix = reply.split(".", 1)[0]
+    return prefix.removeprefix("_INBOX_") if prefix.startswith("_INBOX_") and prefix != "_INBOX_" else None
 
 
 class QueryServer:
@@ -61,6 +73,7 @@ class QueryServer:
         except DecodeError as error:
             return _failed("invalid_message", error.reason, 422, "?")
         logs.correlation_id.set(envelope.correlation_id)
+        requester.set(_requester(msg.reply or ""))
         with telemetry.tracer().start_as_current_span(
             f"query {envelope.type}", context=telemetry.extract(msg.headers)
         ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -60,6 +61,18 @@ class TestLogin:
         assert statuses == [401] * 5 + [429]
         assert right.status_code == 429, "the right password is refused too while the limit holds"
         assert right.json()["code"] == "rate_limited"
+
+    async def test_guesses_sent_in_parallel_are_counted(self, platform_factory: Any) -> None:
+        async with platform_factory(services=()) as platform:
+            http = await platform.client()
+            responses = await asyncio.gather(
+                *(
+                    http.post("/api/auth/login", json={"username": "admin", "password": f"g{i}"})
+                    for i in range(20)
+                )
+            )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses.count(401) <= 5 and statuses.count(429) >= 15
 
     async def test_logout_ends_the_session(self, platform_factory: Any) -> None:
         async with platform_factory(services=()) as platform:
@@ -193,6 +206,38 @@ class TestUsers:
         assert login.status_code == 403
         assert sessions == []
 
+    async def test_a_password_reset_revokes_the_users_tokens(self, platform_factory: Any) -> None:
+        async with platform_factory(services=()) as platform:
+            bob = await platform.user("editor", "bob")
+            token = (await bob.post("/api/auth/tokens", json={"name": "laptop"})).json()["token"]
+            user_id = (await bob.get("/api/auth/me")).json()["user_id"]
+            listed = (await platform.http.get(f"/api/users/{user_id}/tokens")).json()
+            await platform.http.patch(f"/api/users/{user_id}", json={"password": "a-new-password"})
+            platform.app.state.gateway.auth._cache.clear()
+            stolen = await platform.client()
+            stolen.headers["Authorization"] = f"Bearer {token}"
+            after = await stolen.get("/api/auth/me")
+        assert [t["name"] for t in listed] == ["laptop"]
+        assert after.status_code == 401
+
+    async def test_two_admins_demoted_at_once_leave_one(
+        self, platform_factory: Any, postgres_url: str
+    ) -> None:
+        async with platform_factory(services=(), database_url=postgres_url) as platform:
+            second = (
+                await platform.http.post(
+                    "/api/users", json={"username": "root2", "password": "password-2", "role": "admin"}
+                )
+            ).json()["id"]
+            first = (await platform.http.get("/api/auth/me")).json()["user_id"]
+            responses = await asyncio.gather(
+                *(
+                    platform.http.patch(f"/api/users/{uid}", json={"role": "viewer"})
+                    for uid in (first, second)
+                )
+            )
+        assert sorted(r.status_code for r in responses) == [200, 409]
+
     async def test_the_last_admin_cannot_be_removed(self, platform_factory: Any) -> None:
         async with platform_factory(services=()) as platform:
             admin_id = (await platform.http.get("/api/auth/me")).json()["user_id"]
@@ -229,6 +274,30 @@ class TestAudit:
         assert forbidden.status_code == 403
         succeeded = next(e for e in entries["items"] if e["actor_id"] == "admin")
         assert succeeded["target"] == "workflow" and succeeded["type"] == "workflow.system.ping.v1"
+
+    async def test_admin_actions_and_unauthenticated_attempts_are_recorded(
+        self, platform_factory: Any
+    ) -> None:
+        async with platform_factory(services=()) as platform:
+            created = (
+                await platform.http.post(
+                    "/api/users", json={"username": "eve", "password": "password-1", "role": "viewer"}
+                )
+            ).json()
+            await platform.http.patch(f"/api/users/{created['id']}", json={"role": "editor"})
+            await platform.http.post("/api/settings/llm_keys", json={"openai_api_key": "sk-" + "x" * 30})
+            await platform.http.delete(f"/api/users/{created['id']}")
+            await (await platform.client()).post("/api/system/ping", json={"service": "workflow"})
+            entries = (await platform.http.get("/api/audit", params={"service": "gateway"})).json()["items"]
+        actions = [(e["actor_id"], e["type"], e["target"], e["status"]) for e in reversed(entries)]
+        assert actions[-5:] == [
+            ("admin", "users.create role=viewer", "eve", "succeeded"),
+            ("admin", "users.update role", "eve", "succeeded"),
+            ("admin", "settings.update openai_api_key", "llm", "succeeded"),
+            ("admin", "users.delete", created["id"], "succeeded"),
+            ("anonymous", "POST /api/system/ping", None, "refused"),
+        ]
+        assert "x" * 30 not in str(entries)
 
     async def test_a_service_refuses_a_command_from_an_actor_without_the_role(
         self, platform_factory: Any, bus: Any

@@ -221,3 +221,33 @@ class TestResumeEdges:
                 return {c.name for c in await bus.js.consumers_info("EVT")} == before
 
             await wait_for(only_before, timeout=5, what="the replay consumer to be deleted")
+
+
+class TestWhoMayListen:
+    async def test_a_cross_origin_handshake_with_the_session_cookie_is_refused(
+        self, platform_factory: Any
+    ) -> None:
+        async with platform_factory(services=()) as platform:
+            cookie = f"mlops_session={platform.http.cookies['mlops_session']}"
+            host = platform.url.removeprefix("http://")
+            headers = {"Cookie": cookie, "Origin": "http://evil.example"}
+            async with websockets.connect(platform.ws_url, additional_headers=headers, origin=None) as ws:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await ws.recv()
+            same = {"Cookie": cookie, "Origin": f"http://{host}"}
+            async with websockets.connect(platform.ws_url, additional_headers=same, origin=None) as ws:
+                assert json.loads(await ws.recv())["kind"] == "subscribed"
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+    async def test_a_revoked_token_ends_an_open_stream_at_the_next_heartbeat(
+        self, platform_factory: Any
+    ) -> None:
+        async with platform_factory(services=(), ws_heartbeat_seconds=0.3) as platform:
+            created = (await platform.http.post("/api/auth/tokens", json={"name": "brief"})).json()
+            headers = {"Authorization": f"Bearer {created['token']}"}
+            async with websockets.connect(platform.ws_url, additional_headers=headers) as ws:
+                await frames(ws, "heartbeat")
+                await platform.http.delete(f"/api/auth/tokens/{created['id']}")
+                with pytest.raises(ConnectionClosed) as closed:
+                    await frames(ws, "never", timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401

@@ -94,15 +94,23 @@ def platform(platform_factory: Any, monkeypatch: pytest.MonkeyPatch) -> Callable
     return platform_factory  # type: ignore[no-any-return]
 
 
-async def ask(bus: Bus, group: str, fields: list[str] | None = None) -> QueryReply:
+async def ask(bus: Bus, group: str, fields: list[str] | None = None, asker: str | None = None) -> QueryReply:
+    """Ask for secrets from the connection of ``asker`` (by default a service entitled to ``group``)."""
+    asker = asker or ("assistant" if group == "llm" else "infra")
+    url = bus.nc.connected_url
+    assert url is not None
+    connection = await Bus.connect(f"nats://{url.hostname}:{url.port}", f"{asker}/test", service=asker)
     query = spec(SETTINGS_SECRET)
     envelope = query.envelope(
-        source="infra/test",
+        source=f"{asker}/test",
         correlation_id="secrets",
         actor=SYSTEM_ACTOR,
         data=SecretRequest.model_validate({"group": group, "fields": fields}),
     )
-    return await bus.query(query, envelope, timeout=5)
+    try:
+        return await connection.query(query, envelope, timeout=5)
+    finally:
+        await connection.close()
 
 
 class Recorder(logging.Handler):
@@ -470,6 +478,22 @@ class TestValidation:
 
 
 class TestSecretQuery:
+    async def test_each_service_reads_only_the_groups_it_needs(self, platform: Any, bus: Bus) -> None:
+        async with platform(services=()):
+            refused = {
+                (asker, group): await ask(bus, group, asker=asker)
+                for asker, group in [
+                    ("registry", "llm"),
+                    ("assistant", "kubernetes"),
+                    ("infra", "llm"),
+                    ("test", "llm"),
+                ]
+            }
+            allowed = await ask(bus, "llm", asker="assistant")
+        for reply in refused.values():
+            assert not reply.ok and reply.error is not None and reply.error.code == "forbidden"
+        assert allowed.ok
+
     async def test_services_get_the_values_in_clear(self, platform: Any, bus: Bus) -> None:
         token, pem = clear_value("bearer"), ca_certificate()
         async with platform(services=()) as running:

@@ -310,3 +310,31 @@ async def test_every_service_runs_and_answers_with_its_own_credentials(
         finally:
             await hub.stop()
     assert server.violations() == []
+
+
+async def test_a_service_cannot_change_the_event_stream_to_capture_another_services_inbox(
+    server: AuthServer, gateway_bus: Bus
+) -> None:
+    registry = await server.bus("registry")
+    try:
+        config = (await registry.js.stream_info("EVT")).config
+        config.subjects = [*(config.subjects or []), "_INBOX_infra.>"]
+        with pytest.raises(Exception):  # noqa: B017 - a refused JetStream API call surfaces as a timeout
+            await registry.js.update_stream(config, timeout=1)
+    finally:
+        await registry.close()
+    assert (await gateway_bus.js.stream_info("EVT")).config.subjects == ["evt.>"]
+
+
+async def test_a_service_waits_for_the_gateway_to_create_its_streams(server: AuthServer) -> None:
+    infra = await server.bus("infra")
+    try:
+        waiting = asyncio.create_task(infra.provision())
+        await asyncio.sleep(0.6)
+        assert not waiting.done()
+        gateway = await server.bus("gateway")
+        await gateway.provision()
+        await asyncio.wait_for(waiting, 5)
+        await gateway.close()
+    finally:
+        await infra.close()

@@ -47,10 +47,15 @@ async def authorize(conn: HTTPConnection) -> None:
     if rule == "public":
         return
     if caller is None:
+        if method in UNSAFE:
+            await gateway.commands.refused(None, f"{method} {path}", "not signed in", status=401)
         raise Unauthenticated("sign in first: send the session cookie or an Authorization: Bearer token")
     if method in UNSAFE and caller.via == "session":
         sent = conn.headers.get(CSRF_HEADER, "")
         if not caller.csrf_token or not credentials.same(sent, caller.csrf_token):
+            await gateway.commands.refused(
+                caller.actor, f"{method} {path}", f"missing or wrong {CSRF_HEADER}"
+            )
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header", field=CSRF_HEADER)
     if not may(caller.role, rule):
         needed = rule or "a permission rule"

@@ -24,9 +24,11 @@ class AuthRepository:
     async def count_users(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(User)) or 0)
 
-    async def count_enabled_admins(self) -> int:
-        query = select(func.count()).select_from(User).where(User.role == "admin", User.disabled.is_(False))
-        return int(await self.session.scalar(query) or 0)
+    async def lock_enabled_admins(self) -> int:
+        """How many enabled admins there are, locking their rows until the transaction ends (so two
+        concurrent demotions cannot both see another admin left)."""
+        query = select(User.id).where(User.role == "admin", User.disabled.is_(False)).with_for_update()
+        return len((await self.session.scalars(query)).all())
 
     async def users(
         self, limit: int, offset: int, role: str | None, search: str | None
@@ -75,9 +77,22 @@ class AuthRepository:
     async def touch_token(self, token_id: str, now: datetime) -> None:
         await self.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
-    async def recent_failures(self, username: str, since: datetime) -> int:
+    async def recent_failures(self, username: str, since: datetime, up_to_id: int | None = None) -> int:
+        """Attempts for ``username`` since ``since`` (up to attempt ``up_to_id``, counting it)."""
         query = select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= since)
+        if up_to_id is not None:
+            query = query.where(LoginFailure.id <= up_to_id)
         return int(await self.session.scalar(query) or 0)
+
+    async def forget_attempt(self, attempt_id: int) -> None:
+        await self.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
+
+    async def revoke_tokens_of(self, user_id: str, now: datetime) -> None:
+        await self.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
 
     async def forget_failures(self, before: datetime) -> None:
         await self.session.execute(delete(LoginFailure).where(LoginFailure.at < before))

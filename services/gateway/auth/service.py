@@ -63,20 +63,26 @@ class AuthService:
 
     async def login(self, username: str, password: str) -> NewSession:
         now = utcnow()
+        # The attempt is counted before the (slow) password check, so guesses sent in parallel
+        # are counted too; a right password takes its attempt back.
+        attempt = LoginFailure(username=username[:64], at=now)
         async with self.service.unit_of_work() as uow:
             repo = AuthRepository(uow.session)
-            if await repo.recent_failures(username, now - timedelta(minutes=1)) >= self.failures_per_minute:
-                raise RateLimited(
-                    f"too many wrong passwords for {username!r}; try again in a minute", field="password"
-                )
+            repo.add(attempt)
+            await repo.forget_failures(now - timedelta(hours=1))
+        async with self.service.unit_of_work() as uow:
+            repo = AuthRepository(uow.session)
+            attempts = await repo.recent_failures(username[:64], now - timedelta(minutes=1), attempt.id)
             user = await repo.user_by_name(username)
+        if attempts > self.failures_per_minute:
+            raise RateLimited(
+                f"too many wrong passwords for {username!r}; try again in a minute", field="password"
+            )
         stored = user.password_hash if user is not None else credentials.DUMMY_HASH
         if not await asyncio.to_thread(credentials.verify_password, stored, password) or user is None:
-            async with self.service.unit_of_work() as uow:
-                repo = AuthRepository(uow.session)
-                repo.add(LoginFailure(username=username[:64], at=now))
-                await repo.forget_failures(now - timedelta(hours=1))
             raise Unauthenticated("wrong username or password", field="password")
+        async with self.service.unit_of_work() as uow:
+            await AuthRepository(uow.session).forget_attempt(attempt.id)
         if user.disabled:
             raise Forbidden(f"the account {username!r} is disabled", field="username")
         token, csrf = credentials.new_secret(), credentials.new_secret()
@@ -161,9 +167,11 @@ class AuthService:
             AuthRepository(uow.session).add(row)
         return token, row
 
-    async def tokens(self, caller: Caller) -> list[ApiToken]:
+    async def tokens(self, user_id: str) -> list[ApiToken]:
         async with self.service.unit_of_work() as uow:
-            return list(await AuthRepository(uow.session).tokens_of(caller.user_id))
+            repo = AuthRepository(uow.session)
+            await self._existing(repo, user_id)
+            return list(await repo.tokens_of(user_id))
 
     async def revoke_token(self, caller: Caller, token_id: str) -> ApiToken:
         async with self.service.unit_of_work() as uow:
@@ -172,8 +180,8 @@ class AuthService:
                 raise NotFound(f"no token with id {token_id!r}", field="token_id")
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
-            self._cache.pop(row.token_hash, None)
-            return row
+        self._cache.pop(row.token_hash, None)  # after the commit: a request in between would re-cache it
+        return row
 
     async def create_user(self, username: str, password: str, role: UserRole) -> User:
         password_hash = await asyncio.to_thread(credentials.hash_password, password)
@@ -209,7 +217,7 @@ class AuthService:
                 user.role == "admin"
                 and not user.disabled
                 and demoted
-                and await repo.count_enabled_admins() <= 1
+                and await repo.lock_enabled_admins() <= 1
             ):
                 raise Conflict("the last enabled admin cannot be demoted or disabled", field="role")
             if role is not None:
@@ -218,6 +226,7 @@ class AuthService:
                 user.disabled = disabled
             if password_hash is not None:
                 user.password_hash = password_hash
+                await repo.revoke_tokens_of(user.id, utcnow())  # a reset locks out whoever had them
             if disabled or password_hash is not None or role is not None:
                 await repo.end_sessions_of(user.id)
         self._cache.clear()
@@ -227,7 +236,7 @@ class AuthService:
         async with self.service.unit_of_work() as uow:
             repo = AuthRepository(uow.session)
             user = await self._existing(repo, user_id)
-            if user.role == "admin" and not user.disabled and await repo.count_enabled_admins() <= 1:
+            if user.role == "admin" and not user.disabled and await repo.lock_enabled_admins() <= 1:
                 raise Conflict("the last enabled admin cannot be deleted", field="user_id")
             await repo.delete_user(user)
         self._cache.clear()

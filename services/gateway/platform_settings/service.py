@@ -18,7 +18,8 @@ from services.gateway.platform_settings.kubeconfig import summarize
 from services.gateway.platform_settings.models import SettingRecord
 from services.gateway.platform_settings.repository import SettingsRepository
 from services.gateway.secrets import SecretBox, SecretUnreadable
-from services.kit.errors import InvalidRequest
+from services.kit import queries
+from services.kit.errors import Forbidden, InvalidRequest
 from services.kit.runtime import Service
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,14 @@ LAST4_FROM = 16
 def last4(value: str) -> str | None:
     """The mask's tail of a secret: '…' and its last 4 characters, for one-line secrets long enough."""
     return f"…{value[-4:]}" if len(value) >= LAST4_FROM and "\n" not in value else None
+
+
+SECRET_READERS: dict[str, tuple[str, ...]] = {
+    # Who may read which group's secrets: the asker is known from its reply subject.
+    "workflow": ("artifact_store", "container_registry", "kubernetes"),  # trainer jobs: data, images, cluster
+    "infra": ("kubernetes", "container_registry", "artifact_store"),  # deployments pull models
+    "assistant": ("llm",),
+}
 
 
 class SettingsService:
@@ -108,8 +117,13 @@ class SettingsService:
         """Handler of ``gateway.settings.secret.v1`` (the bus lets only entitled services ask)."""
         request = query.data
         assert isinstance(request, SecretRequest)
+        asker = queries.requester.get()
+        if request.group not in SECRET_READERS.get(asker or "", ()):
+            raise Forbidden(
+                f"{asker or 'this connection'} may not read the {request.group} secrets", field="group"
+            )
         asked = ", ".join(request.fields) if request.fields else "all fields"
-        log.info("secrets of %s (%s) asked by %s", request.group, asked, query.source)
+        log.info("secrets of %s (%s) asked by %s", request.group, asked, asker)
         return await self.reveal(request.group, request.fields)
 
     def _row(self, group: Group, name: str, value: Any, actor: Actor, now: datetime) -> dict[str, Any]:

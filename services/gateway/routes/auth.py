@@ -116,12 +116,13 @@ async def me(caller: CurrentCaller) -> Me:
 @router.post("/tokens", status_code=201, summary="Create a personal API token (shown once).")
 async def create_token(body: TokenRequest, caller: CurrentCaller, gateway: GatewayDep) -> NewToken:
     token, row = await gateway.auth.create_token(caller, body.name, body.expires_in_days)
+    await gateway.commands.done(caller.actor, "tokens.create", f"{row.name} ({row.prefix}…)")
     return NewToken(token=token, **TokenView.of(row).model_dump())
 
 
 @router.get("/tokens", summary="Your personal API tokens (without their secrets).")
 async def list_tokens(caller: CurrentCaller, gateway: GatewayDep) -> list[TokenView]:
-    return [TokenView.of(row) for row in await gateway.auth.tokens(caller)]
+    return [TokenView.of(row) for row in await gateway.auth.tokens(caller.user_id)]
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke a personal API token.")
@@ -130,4 +131,6 @@ async def revoke_token(
     caller: CurrentCaller,
     gateway: GatewayDep,
 ) -> TokenView:
-    return TokenView.of(await gateway.auth.revoke_token(caller, token_id))
+    row = await gateway.auth.revoke_token(caller, token_id)
+    await gateway.commands.done(caller.actor, "tokens.revoke", f"{row.name} ({row.prefix}…)")
+    return TokenView.of(row)

@@ -19,7 +19,9 @@ import asyncio
 import contextlib
 import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 
@@ -32,6 +34,14 @@ router = APIRouter(tags=["events"])
 
 SLOW_CLIENT = 4008
 UNAUTHENTICATED = 4401
+FORBIDDEN_ORIGIN = 4403
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: nothing rides along uninvited
+    return urlsplit(origin).netloc == websocket.headers.get("host")
 
 
 @router.websocket("/ws/events")
@@ -48,6 +58,15 @@ async def events(
             code=UNAUTHENTICATED, reason="sign in first: session cookie or Authorization: Bearer"
         )
         return
+    if caller.via == "session" and not _same_origin(websocket):
+        # A cookie rides along from any page; only pages of this origin may use it here.
+        await websocket.close(code=FORBIDDEN_ORIGIN, reason="cross-origin WebSocket with a session cookie")
+        return
+
+    async def still_allowed() -> bool:
+        again = await authenticate(websocket, gateway.auth)
+        return again is not None and may(again.role, WEBSOCKETS["/ws/events"])
+
     try:
         patterns = parse_topics(topics)
     except ValueError as error:
@@ -57,7 +76,7 @@ async def events(
     assert hub is not None
     subscriber = hub.subscribe(patterns, functools.partial(may_see, caller.role))
     sender = asyncio.create_task(
-        _stream(websocket, hub, subscriber, since, gateway.settings.ws_heartbeat_seconds)
+        _stream(websocket, hub, subscriber, since, gateway.settings.ws_heartbeat_seconds, still_allowed)
     )
     receiver = asyncio.create_task(_receive(websocket, subscriber))
     try:
@@ -71,13 +90,18 @@ async def events(
 
 
 async def _stream(
-    websocket: WebSocket, hub: EventHub, subscriber: Subscriber, since: int | None, heartbeat: float
+    websocket: WebSocket,
+    hub: EventHub,
+    subscriber: Subscriber,
+    since: int | None,
+    heartbeat: float,
+    still_allowed: Callable[[], Awaitable[bool]],
 ) -> None:
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         await _send(websocket, {"kind": "subscribed", "topics": list(subscriber.topics), "seq": hub.last_seq})
         if since is not None:
             await _replay(websocket, hub, subscriber, since)
-        await _live(websocket, subscriber, heartbeat, hub)
+        await _live(websocket, subscriber, heartbeat, hub, still_allowed)
 
 
 async def _replay(websocket: WebSocket, hub: EventHub, subscriber: Subscriber, since: int) -> None:
@@ -105,7 +129,13 @@ async def _replay(websocket: WebSocket, hub: EventHub, subscriber: Subscriber, s
     subscriber.last_seq = max(subscriber.last_seq, last)
 
 
-async def _live(websocket: WebSocket, subscriber: Subscriber, heartbeat: float, hub: EventHub) -> None:
+async def _live(
+    websocket: WebSocket,
+    subscriber: Subscriber,
+    heartbeat: float,
+    hub: EventHub,
+    still_allowed: Callable[[], Awaitable[bool]],
+) -> None:
     beats = asyncio.create_task(_beat(subscriber, heartbeat))
     queue = subscriber.queue
     try:
@@ -116,6 +146,10 @@ async def _live(websocket: WebSocket, subscriber: Subscriber, heartbeat: float, 
                 return
             frame = await queue.get()
             if frame is HEARTBEAT:
+                # Signed out, disabled or revoked since the handshake: the stream ends here.
+                if not await still_allowed():
+                    await websocket.close(code=UNAUTHENTICATED, reason="signed out, disabled or revoked")
+                    return
                 await _send(websocket, {"kind": "heartbeat", "seq": hub.last_seq})
                 continue
             if frame.seq <= subscriber.last_seq:

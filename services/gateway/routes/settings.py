@@ -12,8 +12,10 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from contracts.envelope import Actor
 from contracts.gateway import SETTINGS_SECRET, SettingsGroup
 from services.gateway.auth.http import CurrentActor
+from services.gateway.gateway import Gateway, GatewayDep
 from services.gateway.platform_settings.groups import (
     GROUPS,
     AllSettings,
@@ -71,17 +73,23 @@ async def get_settings(platform_settings: SettingsDep) -> AllSettings:
 
 
 @router.post("/llm_keys", summary="Set LLM provider keys (omitted keys are kept, null clears).")
-async def set_llm_keys(body: LlmUpdate, platform_settings: SettingsDep, actor: CurrentActor) -> LlmSettings:
-    view = await platform_settings.update("llm", _given(body), actor)
+async def set_llm_keys(
+    body: LlmUpdate, platform_settings: SettingsDep, actor: CurrentActor, gateway: GatewayDep
+) -> LlmSettings:
+    changes = _given(body)
+    view = await platform_settings.update("llm", changes, actor)
+    await _audit(gateway, actor, "llm", changes)
     assert isinstance(view, LlmSettings)
     return view
 
 
 @router.post("/kubeconfig", summary="Upload a kubeconfig; the cluster is then reached through it.")
 async def upload_kubeconfig(
-    body: KubeconfigUpload, platform_settings: SettingsDep, actor: CurrentActor
+    body: KubeconfigUpload, platform_settings: SettingsDep, actor: CurrentActor, gateway: GatewayDep
 ) -> KubernetesSettings:
-    view = await platform_settings.update("kubernetes", {"mode": "kubeconfig", **_given(body)}, actor)
+    changes = {"mode": "kubeconfig", **_given(body)}
+    view = await platform_settings.update("kubernetes", changes, actor)
+    await _audit(gateway, actor, "kubernetes", changes)
     assert isinstance(view, KubernetesSettings)
     return view
 
@@ -93,10 +101,21 @@ async def get_settings_group(group: GroupName, platform_settings: SettingsDep) -
 
 @router.put("/{group}", summary="Change some fields of a settings group.", openapi_extra=_UPDATE_BODY)
 async def update_settings_group(
-    group: GroupName, request: Request, platform_settings: SettingsDep, actor: CurrentActor
+    group: GroupName,
+    request: Request,
+    platform_settings: SettingsDep,
+    actor: CurrentActor,
+    gateway: GatewayDep,
 ) -> AnySettings:
     changes = _given(await _body(request, GROUPS[group].update))
-    return await platform_settings.update(group, changes, actor)  # type: ignore[return-value]
+    view = await platform_settings.update(group, changes, actor)
+    await _audit(gateway, actor, group, changes)
+    return view  # type: ignore[return-value]
+
+
+async def _audit(gateway: Gateway, actor: Actor, group: str, changes: dict[str, Any]) -> None:
+    """Who changed which fields (names only) goes to the audit trail."""
+    await gateway.commands.done(actor, f"settings.update {','.join(sorted(changes))}", group)
 
 
 def _given(body: BaseModel) -> dict[str, Any]:

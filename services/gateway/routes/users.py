@@ -13,6 +13,7 @@ from services.gateway.auth.http import CurrentCaller
 from services.gateway.gateway import GatewayDep
 from services.gateway.models import User
 from services.gateway.pagination import Page, Paging
+from services.gateway.routes.auth import TokenView
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -68,8 +69,10 @@ async def list_users(
 
 
 @router.post("", status_code=201, summary="Create a user.")
-async def create_user(body: NewUser, gateway: GatewayDep) -> UserView:
-    return UserView.of(await gateway.auth.create_user(body.username, body.password, body.role))
+async def create_user(body: NewUser, caller: CurrentCaller, gateway: GatewayDep) -> UserView:
+    user = await gateway.auth.create_user(body.username, body.password, body.role)
+    await gateway.commands.done(caller.actor, f"users.create role={body.role}", user.username)
+    return UserView.of(user)
 
 
 @router.patch("/{user_id}", summary="Change a user's role, password, or disable them.")
@@ -77,10 +80,20 @@ async def update_user(
     user_id: UserId, body: UserChange, caller: CurrentCaller, gateway: GatewayDep
 ) -> UserView:
     user = await gateway.auth.update_user(caller, user_id, body.role, body.disabled, body.password)
+    changed = ",".join(k for k, v in body.model_dump(exclude_none=True).items() if k != "password" or v)
+    await gateway.commands.done(caller.actor, f"users.update {changed}", user.username)
     return UserView.of(user)
+
+
+@router.get(
+    "/{user_id}/tokens", summary="A user's personal API tokens (without their secrets), to revoke one."
+)
+async def list_user_tokens(user_id: UserId, gateway: GatewayDep) -> list[TokenView]:
+    return [TokenView.of(row) for row in await gateway.auth.tokens(user_id)]
 
 
 @router.delete("/{user_id}", status_code=204, summary="Delete a user.")
 async def delete_user(user_id: UserId, caller: CurrentCaller, gateway: GatewayDep) -> Response:
     await gateway.auth.delete_user(caller, user_id)
+    await gateway.commands.done(caller.actor, "users.delete", user_id)
     return Response(status_code=204)
