@@ -78,17 +78,19 @@ def test_the_chart_file_is_generated_from_the_table() -> None:
 @pytest.mark.parametrize(
     "values",
     [
+        {},
         AUTH,
         {"nats": {"auth": {"enabled": True, "existingSecret": "nats-pw"}}},
         {**EXTERNAL, "nats": {**EXTERNAL["nats"], "auth": {"enabled": True, "existingSecret": "nats-pw"}}},
     ],
-    ids=["generated", "existing-secret", "external"],
+    ids=["default", "generated", "existing-secret", "external"],
 )
 def test_every_service_connects_as_itself(render: Render, values: dict[str, Any]) -> None:
     docs = render(values)
     for doc in docs:
         kubernetes_validate.validate(doc, "1.33", strict=True)
-    secret = values["nats"]["auth"].get("existingSecret") or "mlops-nats-auth"
+    nats_values = values.get("nats", {})
+    secret = nats_values.get("auth", {}).get("existingSecret") or "mlops-nats-auth"
     deployments = of_kind(docs, "Deployment")
     assert len(deployments) == len(SERVICES)
     for service in SERVICES:
@@ -98,7 +100,7 @@ def test_every_service_connects_as_itself(render: Render, values: dict[str, Any]
             "name": secret,
             "key": password_env(service),
         }
-    if values["nats"].get("enabled") is False:
+    if nats_values.get("enabled") is False:
         assert not of_kind(docs, "StatefulSet").get("mlops-nats")
         assert not of_kind(docs, "Secret").get("mlops-nats-auth")
         return
@@ -114,10 +116,21 @@ def test_every_service_connects_as_itself(render: Render, values: dict[str, Any]
     assert ("mlops-nats-auth" in of_kind(docs, "Secret")) == (secret == "mlops-nats-auth")
 
 
-def test_off_by_default(render: Render) -> None:
+def test_on_by_default(render: Render) -> None:
     docs = render({})
+    assert "mlops-nats" in of_kind(docs, "ConfigMap")
+    assert set(of_kind(docs, "Secret")["mlops-nats-auth"]["data"]) == {password_env(s) for s in SERVICES}
+    assert all("MLOPS_NATS_USER" in env_of(d) for d in of_kind(docs, "Deployment").values())
+
+
+def test_can_be_turned_off(render: Render) -> None:
+    docs = render({"nats": {"auth": {"enabled": False}}})
     assert not of_kind(docs, "ConfigMap")
-    assert all("MLOPS_NATS_USER" not in env_of(d) for d in of_kind(docs, "Deployment").values())
+    assert "mlops-nats-auth" not in of_kind(docs, "Secret")
+    (container,) = of_kind(docs, "StatefulSet")["mlops-nats"]["spec"]["template"]["spec"]["containers"]
+    assert not any(arg.startswith("--config") for arg in container["args"])
+    for deployment in of_kind(docs, "Deployment").values():
+        assert not {"MLOPS_NATS_USER", "MLOPS_NATS_PASSWORD"} & set(env_of(deployment))
 
 
 def test_external_nats_with_auth_needs_the_secret(render: Render) -> None:
@@ -127,7 +140,7 @@ def test_external_nats_with_auth_needs_the_secret(render: Render) -> None:
 @pytest.fixture
 def chart_nats(render: Render, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """A nats-server run as the chart runs it: the ConfigMap's file, passwords from the Secret."""
-    docs = render(AUTH)
+    docs = render({})
     config = tmp_path / "authorization.conf"
     config.write_text(of_kind(docs, "ConfigMap")["mlops-nats"]["data"]["authorization.conf"])
     secret = of_kind(docs, "Secret")["mlops-nats-auth"]["data"]

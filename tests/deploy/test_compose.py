@@ -1,30 +1,44 @@
-"""docker-compose.yml, the Dockerfile and .dockerignore, checked statically.
+"""docker-compose.yml, .env.example, the Dockerfile and .dockerignore, checked statically.
 
 There is no Docker engine here (and no `docker compose` plugin), so the compose file is
-loaded with PyYAML, its `${VAR:-default}` interpolation applied as Compose would with an
-empty environment, and its structure asserted. The healthcheck command the services use is
-run for real against a small HTTP server.
+loaded with PyYAML, its `${VAR:-default}` and `${VAR:?error}` interpolation applied as Compose
+would with a .env made from .env.example, and its structure asserted. The healthcheck command
+the services use is run for real against a small HTTP server, and a real nats-server is started
+from the compose NATS configuration and the files it mounts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import http.server
+import json
 import os
 import re
 import shlex
+import shutil
+import stat
 import subprocess
 import sys
 import threading
+import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+import nats
 import pytest
 import yaml
 
+from services.cli.nats_auth import chart_authorization, password_env
+from services.cli.natsd import nats_server_binary
+from services.cli.ports import free_port, wait_listening
+from services.gateway.secrets import MIN_KEY_CHARS
+
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"
+ENV_EXAMPLE = REPO / ".env.example"
+CHART_AUTHORIZATION = REPO / "deploy" / "helm" / "mlops" / "files" / "nats-authorization.conf"
 DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
 
@@ -38,21 +52,54 @@ REQUIRED_ENV = {
     "MLOPS_LOG_LEVEL",
     "MLOPS_OTLP_ENDPOINT",
 }
-_VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+# Variables docker compose refuses to start without (`${VAR:?...}`).
+SECRETS = {*(password_env(name) for name in SERVICES), "MLOPS_SECRET_KEY", "MLOPS_ADMIN_PASSWORD"}
+PLACEHOLDER = "CHANGE_ME"
+_VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:-|:\?)(?P<arg>[^}]*))?\}")
 
 
-def interpolate(value: Any) -> Any:
-    """Compose's `${VAR:-default}` with an empty environment (nothing set in the shell)."""
+class MissingVariable(Exception):
+    """A `${VAR:?error}` whose variable is unset or empty: docker compose refuses to start."""
+
+
+def interpolate(value: Any, env: dict[str, str]) -> Any:
+    """Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?error}` with the variables ``env``."""
     if isinstance(value, str):
         assert "$$" not in value
-        resolved = _VARIABLE.sub(lambda m: m.group("default") or "", value)
+
+        def resolve(m: re.Match[str]) -> str:
+            if env.get(m["name"]):
+                return env[m["name"]]
+            if m["op"] == ":?":
+                raise MissingVariable(f"{m['name']}: {m['arg']}")
+            return m["arg"] or ""
+
+        resolved = _VARIABLE.sub(resolve, value)
         assert "$" not in resolved, f"unsupported interpolation in {value!r}"
         return resolved
     if isinstance(value, dict):
-        return {k: interpolate(v) for k, v in value.items()}
+        return {k: interpolate(v, env) for k, v in value.items()}
     if isinstance(value, list):
-        return [interpolate(v) for v in value]
+        return [interpolate(v, env) for v in value]
     return value
+
+
+def variables(value: Any) -> Iterator[re.Match[str]]:
+    """Every `${...}` in the compose file."""
+    if isinstance(value, str):
+        yield from _VARIABLE.finditer(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from variables(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from variables(v)
+
+
+def dotenv(text: str) -> dict[str, str]:
+    """The KEY=value lines of an .env file (comments and blank lines skipped)."""
+    pairs = (line.split("=", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return {key.strip(): value.strip() for key, value in pairs}
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +108,17 @@ def raw() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def compose(raw: dict[str, Any]) -> dict[str, Any]:
-    return interpolate(raw)
+def dot_env() -> dict[str, str]:
+    """.env.example with each placeholder replaced by a value of its own, as the user is told to."""
+    return {
+        key: f"{key.lower()}-0123456789abcdef0123456789abcdef" if value == PLACEHOLDER else value
+        for key, value in dotenv(ENV_EXAMPLE.read_text()).items()
+    }
+
+
+@pytest.fixture(scope="module")
+def compose(raw: dict[str, Any], dot_env: dict[str, str]) -> dict[str, Any]:
+    return interpolate(raw, dot_env)
 
 
 def command_of(service: dict[str, Any]) -> list[str]:
@@ -83,17 +139,180 @@ def test_all_services_are_defined(compose: dict[str, Any]) -> None:
     assert set(compose["volumes"]) >= {"nats-data", "postgres-data"}
 
 
+def mounted_files(service: dict[str, Any]) -> dict[str, Path]:
+    """The repository files a container mounts: container path -> file in the repository."""
+    files = {}
+    for volume in service["volumes"]:
+        source, target, *_ = volume.split(":")
+        if source.startswith("."):
+            files[target] = (REPO / source).resolve()
+    return files
+
+
+def nats_config(service: dict[str, Any]) -> tuple[PurePosixPath, str]:
+    """Container path and text of the configuration the NATS container starts with."""
+    argv = command_of(service)
+    assert argv[0] == "nats-server"
+    path = PurePosixPath(argv[argv.index("--config") + 1])
+    return path, mounted_files(service)[str(path)].read_text()
+
+
 def test_nats_runs_jetstream_on_a_volume_with_a_healthcheck(compose: dict[str, Any]) -> None:
-    nats = compose["services"]["nats"]
-    assert nats["image"] == "nats:2.11-alpine"
-    args = command_of(nats)
-    assert "-js" in args
-    assert args[args.index("-sd") + 1] == "/data"
-    assert args[args.index("-m") + 1] == "8222"
-    assert "nats-data:/data" in nats["volumes"]
-    check = " ".join(healthcheck_argv(nats))
+    server = compose["services"]["nats"]
+    assert server["image"] == "nats:2.11-alpine"
+    _, config = nats_config(server)
+    assert re.search(r'^jetstream\s*\{[^}]*\bstore_dir:\s*"/data"', config, re.M)
+    assert "nats-data:/data" in server["volumes"]
+    assert re.search(r"^port:\s*4222$", config, re.M)  # MLOPS_NATS_URL
+    assert re.search(r"^http_port:\s*8222$", config, re.M)  # the healthcheck
+    check = " ".join(healthcheck_argv(server))
     assert "8222/healthz" in check
     assert "curl" not in check  # the alpine image has busybox wget, not curl
+
+
+def test_nats_has_the_users_of_the_chart(compose: dict[str, Any], raw: dict[str, Any]) -> None:
+    server = compose["services"]["nats"]
+    path, config = nats_config(server)
+    (include,) = re.findall(r'^include\s+"?([^"\s]+)"?\s*$', config, re.M)
+    # The very file the Helm chart renders into its ConfigMap, generated from the permission table.
+    assert mounted_files(server)[str(path.parent / include)] == CHART_AUTHORIZATION.resolve()
+    authorization = CHART_AUTHORIZATION.read_text()
+    assert authorization == chart_authorization(), "run: python -m services.cli.nats_auth > " + str(
+        CHART_AUTHORIZATION.relative_to(REPO)
+    )
+    assert all(v.endswith(":ro") for v in raw["services"]["nats"]["volumes"] if v.startswith("."))
+    # Every password the file reads is in the server's environment, and compose requires it.
+    wanted = set(re.findall(r"password: \$(\w+)$", authorization, re.M))
+    assert wanted == {password_env(name) for name in SERVICES}
+    environment = raw["services"]["nats"]["environment"]
+    assert set(environment) == wanted
+    for variable in wanted:
+        assert required(environment[variable]) == variable
+
+
+def required(value: Any) -> str | None:
+    """The variable of a value that is exactly `${VAR:?error}`, else None."""
+    match = _VARIABLE.fullmatch(value) if isinstance(value, str) else None
+    return match["name"] if match and match["op"] == ":?" and ".env.example" in match["arg"] else None
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_signs_in_to_nats_as_itself(
+    compose: dict[str, Any], raw: dict[str, Any], name: str
+) -> None:
+    env = raw["services"][name]["environment"]
+    assert env["MLOPS_NATS_USER"] == name
+    assert required(env["MLOPS_NATS_PASSWORD"]) == password_env(name)
+    # The same value as the NATS server's own copy of that user's password.
+    assert (
+        compose["services"][name]["environment"]["MLOPS_NATS_PASSWORD"]
+        == compose["services"]["nats"]["environment"][password_env(name)]
+    )
+    gateway_only = {"MLOPS_SECRET_KEY", "MLOPS_ADMIN_PASSWORD"}
+    if name == "gateway":
+        assert {variable: required(env[variable]) for variable in gateway_only} == {
+            variable: variable for variable in gateway_only
+        }
+    else:
+        assert not gateway_only & set(env)
+
+
+def test_compose_refuses_to_start_without_the_secrets(raw: dict[str, Any], dot_env: dict[str, str]) -> None:
+    assert {m["name"] for m in variables(raw) if m["op"] == ":?"} == SECRETS
+    for variable in SECRETS:
+        for missing in ({}, {variable: ""}):
+            env = {k: v for k, v in dot_env.items() if k != variable} | missing
+            with pytest.raises(MissingVariable, match=variable):
+                interpolate(raw, env)
+
+
+def test_env_example_lists_every_variable(raw: dict[str, Any]) -> None:
+    text = ENV_EXAMPLE.read_text()
+    listed = set(re.findall(r"^#?([A-Z][A-Z0-9_]*)=", text, re.M))
+    passed_through = {
+        key
+        for service in raw["services"].values()
+        for key, value in service.get("environment", {}).items()
+        if value is None
+    }
+    assert {m["name"] for m in variables(raw)} | passed_through <= listed
+    # Each secret is a placeholder to replace; none has a usable value.
+    example = dotenv(text)
+    assert {key for key, value in example.items() if value == PLACEHOLDER} >= SECRETS
+    assert "openssl rand" in text
+
+
+def test_env_example_one_liner_makes_a_private_env_with_fresh_values(
+    raw: dict[str, Any], tmp_path: Path
+) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    (command,) = (
+        line.lstrip("#").strip() for line in ENV_EXAMPLE.read_text().splitlines() if "> .env" in line
+    )
+    shutil.copy(ENV_EXAMPLE, tmp_path / ".env.example")
+    subprocess.run(["sh", "-c", command], cwd=tmp_path, check=True, timeout=30)
+    made = tmp_path / ".env"
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
+    env = dotenv(made.read_text())
+    fresh = [value for key, value in env.items() if dotenv(ENV_EXAMPLE.read_text())[key] == PLACEHOLDER]
+    assert PLACEHOLDER not in env.values()
+    assert len(set(fresh)) == len(fresh) >= len(SECRETS)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", value) for value in fresh)
+    assert len(env["MLOPS_SECRET_KEY"]) >= MIN_KEY_CHARS
+    interpolate(raw, env)  # nothing missing
+
+
+@pytest.fixture
+def compose_nats(compose: dict[str, Any], tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """nats-server started as the compose NATS container: its command, mounted files and
+    environment; the /data volume, the client port and the monitoring port moved for the test."""
+    server = compose["services"]["nats"]
+    root = tmp_path / "container"
+    for target, source in mounted_files(server).items():
+        copy = root / target.lstrip("/")
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text(source.read_text())
+    path, config = nats_config(server)
+    assert config.count('"/data"') == 1  # store_dir (the flag would clash with it)
+    (root / str(path).lstrip("/")).write_text(config.replace('"/data"', json.dumps(str(tmp_path / "data"))))
+    port, monitor = free_port(), free_port()
+    argv = command_of(server)
+    argv = [nats_server_binary(), *argv[1:], "--addr", "127.0.0.1", "--port", str(port)]
+    argv += ["--http_port", str(monitor)]
+    argv[argv.index("--config") + 1] = str(root / str(path).lstrip("/"))
+    with (tmp_path / "nats.log").open("wb") as log:
+        process = subprocess.Popen(
+            argv, env={**os.environ, **server["environment"]}, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        assert wait_listening(port, 10), (tmp_path / "nats.log").read_text()
+        yield f"nats://127.0.0.1:{port}", monitor
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def test_the_compose_nats_lets_in_each_service_and_nobody_else(
+    compose: dict[str, Any], compose_nats: tuple[str, int]
+) -> None:
+    url, monitor = compose_nats
+    for name in SERVICES:
+        env = compose["services"][name]["environment"]
+        client = await nats.connect(
+            url, user=env["MLOPS_NATS_USER"], password=env["MLOPS_NATS_PASSWORD"], allow_reconnect=False
+        )
+        await client.close()
+    gateway_password = compose["services"]["gateway"]["environment"]["MLOPS_NATS_PASSWORD"]
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await nats.connect(url, user="registry", password=gateway_password, allow_reconnect=False)
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await nats.connect(url, allow_reconnect=False)
+    # The healthcheck's URL answers without credentials once JetStream is up.
+    (health,) = (arg for arg in healthcheck_argv(compose["services"]["nats"]) if arg.startswith("http://"))
+    health = health.replace(":8222/", f":{monitor}/")
+    with await asyncio.to_thread(urllib.request.urlopen, health, timeout=5) as response:
+        assert response.status == 200
 
 
 def test_postgres_16_on_a_volume_with_pg_isready(compose: dict[str, Any]) -> None:

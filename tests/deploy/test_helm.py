@@ -40,7 +40,7 @@ EXTERNAL_DB = "postgresql+asyncpg://mlops:secret@db.example.com:5432/mlops"
 VALUE_SETS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "external": {
-        "nats": {"enabled": False, "url": EXTERNAL_NATS},
+        "nats": {"enabled": False, "url": EXTERNAL_NATS, "auth": {"existingSecret": "nats-users"}},
         "postgresql": {"enabled": False},
         "database": {"url": EXTERNAL_DB},
         "ingress": {
@@ -60,6 +60,8 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "extraEnvFrom": [{"secretRef": {"name": "llm-keys"}}],
         "database": {"existingSecret": "db-url", "existingSecretKey": "url"},
         "postgresql": {"auth": {"existingSecret": "pg-pass", "existingSecretKey": "pw"}},
+        "nats": {"auth": {"existingSecret": "nats-users"}},
+        "gateway": {"existingSecret": "gateway-secrets"},
         "mlopsHome": {"volume": {"persistentVolumeClaim": {"claimName": "mlops-home"}}},
         "metrics": {"scrape": False},
         "ingress": {"enabled": True, "host": "mlops.internal"},
@@ -73,6 +75,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
             "assistant": {"enabled": False},
         },
     },
+    "no-nats-auth": {"nats": {"auth": {"enabled": False}}},
 }
 
 
@@ -210,6 +213,12 @@ def test_defaults_render_five_services_with_the_process_contract(render) -> None
             "name": name("database"),
             "key": "MLOPS_DATABASE_URL",
         }
+        # NATS users are on by default: each service signs in as itself.
+        assert env["MLOPS_NATS_USER"]["value"] == svc_name
+        assert env["MLOPS_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": name("nats-auth"),
+            "key": f"MLOPS_NATS_PASSWORD_{svc_name.upper()}",
+        }
 
         # Probes: startup and liveness on /healthz, readiness on /readyz.
         assert c["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
@@ -346,8 +355,13 @@ def test_external_nats_and_postgresql_with_ingress_and_three_gateways(render) ->
 
     import base64
 
-    (secret,) = by_kind(docs, "Secret").values()
-    assert base64.b64decode(secret["data"]["MLOPS_DATABASE_URL"]).decode() == EXTERNAL_DB
+    # Generated: the database URL and the gateway's secrets; the NATS users' passwords are given.
+    secrets = by_kind(docs, "Secret")
+    assert set(secrets) == {name("database"), name("gateway")}
+    assert base64.b64decode(secrets[name("database")]["data"]["MLOPS_DATABASE_URL"]).decode() == EXTERNAL_DB
+    for svc_name, dep in deps.items():
+        assert env_of(dep)["MLOPS_NATS_USER"]["value"] == svc_name
+        assert env_of(dep)["MLOPS_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "nats-users"
 
     (pdb,) = by_kind(docs, "PodDisruptionBudget").values()
     assert pdb["spec"]["minAvailable"] == 1
@@ -373,7 +387,7 @@ def test_customised_values_are_honoured(render) -> None:
     docs = render(VALUE_SETS["customised"])
     deps = deployments(docs)
     assert set(deps) == set(SERVICES) - {"assistant"}
-    assert not by_kind(docs, "Secret")  # both come from existing Secrets
+    assert not by_kind(docs, "Secret")  # all come from existing Secrets: no password generated
     for svc_name, dep in deps.items():
         c = container(dep)
         pod = dep["spec"]["template"]
@@ -386,6 +400,21 @@ def test_customised_values_are_honoured(render) -> None:
             "name": "db-url",
             "key": "url",
         }
+        assert env["MLOPS_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": "nats-users",
+            "key": f"MLOPS_NATS_PASSWORD_{svc_name.upper()}",
+        }
+        if svc_name == "gateway":
+            assert env["MLOPS_SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {
+                "name": "gateway-secrets",
+                "key": "MLOPS_SECRET_KEY",
+            }
+            # Optional in a given Secret: it may be left out once the admin exists.
+            assert env["MLOPS_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+                "name": "gateway-secrets",
+                "key": "MLOPS_ADMIN_PASSWORD",
+                "optional": True,
+            }
         assert pod["spec"]["imagePullSecrets"] == [{"name": "regcred"}]
         assert "annotations" not in pod["metadata"]
         home = next(v for v in pod["spec"]["volumes"] if v["name"] == "mlops-home")
@@ -412,6 +441,10 @@ def test_customised_values_are_honoured(render) -> None:
     ("values", "message"),
     [
         ({"nats": {"enabled": False}}, "nats.url is required"),
+        (
+            {"nats": {"enabled": False, "url": EXTERNAL_NATS}},
+            "nats.auth.existingSecret is required",
+        ),
         ({"postgresql": {"enabled": False}}, "database.url or database.existingSecret"),
         (
             {"postgresql": {"auth": {"existingSecret": "pg"}}},
@@ -437,3 +470,52 @@ def test_notes_tell_how_to_reach_the_gateway(helm, values_file) -> None:
         values_file({}),
     ).stdout
     assert f"port-forward svc/{name('gateway')} 8000:8000" in out
+    # How to read the first admin's password.
+    assert (
+        f"kubectl --namespace {NAMESPACE} get secret {name('gateway')} "
+        "-o jsonpath='{.data.MLOPS_ADMIN_PASSWORD}' | base64 -d" in out
+    )
+
+
+# --- the gateway's secrets -------------------------------------------------------------------
+
+
+def test_gateway_gets_a_generated_secret_key_and_admin_password(render) -> None:
+    import base64
+
+    from services.gateway.secrets import MIN_KEY_CHARS
+
+    docs = render({})
+    secret = by_kind(docs, "Secret")[name("gateway")]
+    # Looked up and reused on upgrade; kept on uninstall, as the database that it decrypts is.
+    assert secret["metadata"]["annotations"] == {"helm.sh/resource-policy": "keep"}
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert set(data) == {"MLOPS_SECRET_KEY", "MLOPS_ADMIN_PASSWORD"}
+    assert len(data["MLOPS_SECRET_KEY"]) >= MIN_KEY_CHARS
+    assert len(data["MLOPS_ADMIN_PASSWORD"]) >= 16
+    assert data["MLOPS_SECRET_KEY"] != data["MLOPS_ADMIN_PASSWORD"]
+    for svc_name, dep in deployments(docs).items():
+        env = env_of(dep)
+        if svc_name == "gateway":
+            for key in data:
+                assert env[key]["valueFrom"]["secretKeyRef"] == {"name": name("gateway"), "key": key}
+        else:
+            assert not {"MLOPS_SECRET_KEY", "MLOPS_ADMIN_PASSWORD"} & set(env)
+
+
+def test_every_gateway_replica_has_the_same_secret_key(render) -> None:
+    docs = render(VALUE_SETS["external"])
+    gateway = deployments(docs)["gateway"]
+    assert gateway["spec"]["replicas"] == 3
+    # One Deployment, one pod template: every replica reads the one Secret (no per-pod key file).
+    ref = env_of(gateway)["MLOPS_SECRET_KEY"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": name("gateway"), "key": "MLOPS_SECRET_KEY"}
+    assert "optional" not in ref
+    assert [s for s in by_kind(docs, "Secret").values() if "MLOPS_SECRET_KEY" in s["data"]] == [
+        by_kind(docs, "Secret")[name("gateway")]
+    ]
+
+
+def test_no_gateway_secret_without_a_gateway(render) -> None:
+    docs = render({"services": {"gateway": {"enabled": False}}})
+    assert name("gateway") not in by_kind(docs, "Secret")

@@ -22,13 +22,9 @@ from sqlalchemy import MetaData, select
 from contracts.envelope import SYSTEM_ACTOR
 from contracts.gateway import SETTINGS_SECRET, SecretRequest
 from contracts.messages import QueryReply, spec
-from services.gateway import app as gateway_app
-from services.gateway.routes.settings import install
 from services.kit.bus import Bus
 from services.kit.db import create_engine
-from services.kit.runtime import Service
 from tests.factories import events, wait_for
-from tests.gateway import conftest
 
 PROBLEM = "application/problem+json"
 KEY_A = "first-secret-key-for-tests-0123456789abcdef"
@@ -71,26 +67,7 @@ def kubeconfig(token: str, contexts: tuple[str, ...] = ("dev", "prod"), user: st
 
 
 @pytest.fixture
-def platform(platform_factory: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
-    """The platform factory; installs the settings on the gateway while app.py does not yet."""
-    made: list[Service] = []
-    real_gateway, real_create_app = gateway_app.Gateway, conftest.create_app
-
-    def gateway(service: Service, settings: Any) -> Any:
-        made.append(service)
-        return real_gateway(service, settings)
-
-    def create_app(settings: Any) -> Any:
-        app = real_create_app(settings)
-        if getattr(app.state, "platform_settings", None) is None:
-            install(app, made[-1], settings)
-            web = next(r for r in app.router.routes if getattr(r, "path", "") == "/{path:path}")
-            app.router.routes.remove(web)
-            app.router.routes.append(web)  # the catch-all web route stays last
-        return app
-
-    monkeypatch.setattr(gateway_app, "Gateway", gateway)
-    monkeypatch.setattr(conftest, "create_app", create_app)
+def platform(platform_factory: Any) -> Callable[..., Any]:
     return platform_factory  # type: ignore[no-any-return]
 
 

@@ -112,7 +112,7 @@ POSTGRES_PASSWORD
 {{- define "mlops.natsAuth" -}}
 {{- if .Values.nats.auth.enabled }}
 {{- if and (not .Values.nats.enabled) (not .Values.nats.auth.existingSecret) }}
-{{- fail "nats.auth.existingSecret is required with nats.auth.enabled and an external NATS (nats.enabled=false)" }}
+{{- fail "nats.auth.existingSecret is required with nats.auth.enabled and an external NATS (nats.enabled=false): a Secret with the passwords of its users MLOPS_NATS_PASSWORD_<SERVICE>, or set nats.auth.enabled=false" }}
 {{- end -}}
 true
 {{- end }}
@@ -126,4 +126,9 @@ true
 {{/* The key of a service's NATS password in that Secret: mlops.natsPasswordKey "gateway" */}}
 {{- define "mlops.natsPasswordKey" -}}
 {{- printf "MLOPS_NATS_PASSWORD_%s" (upper .) }}
+{{- end }}
+
+{{/* Secret holding the gateway's MLOPS_SECRET_KEY and MLOPS_ADMIN_PASSWORD. */}}
+{{- define "mlops.gatewaySecretName" -}}
+{{- default (include "mlops.componentName" (dict "root" . "component" "gateway")) .Values.gateway.existingSecret }}
 {{- end }}
