@@ -9,6 +9,7 @@ from typing import Any
 
 import nats
 from _common import say, summary_ms, table
+from nats.errors import NoRespondersError
 from nats.js.api import StorageType, StreamConfig
 
 
@@ -23,6 +24,14 @@ async def floor(nats_url: str, quick: bool) -> None:
 
     await responder.subscribe("bench.echo", cb=echo)
     await responder.flush()
+    for attempt in range(50):  # the server may still be applying the bench user's reload
+        try:
+            await client.request("bench.echo", payload, timeout=2)
+            break
+        except NoRespondersError:
+            if attempt == 49:
+                raise
+            await asyncio.sleep(0.1)
     for _ in range(100):
         await client.request("bench.echo", payload, timeout=2)
     rr = []
