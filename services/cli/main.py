@@ -63,6 +63,9 @@ def show_status(home: Path, raw: bool) -> int:
     if raw:
         print(json.dumps({"supervisor": state, "ready": ready, "status": status}, indent=2))
         return 0
+    if status is not None and "services" not in status:
+        print(f"MLOPS_TOKEN was refused: {status.get('detail', status)}")
+        status = None
     services = {s["name"]: s for s in (status or {}).get("services", [])}
     print(f"MLOps platform at {state['url']} (supervisor pid {state['supervisor_pid']})")
     print(f"{'service':<10} {'up':<4} {'replicas':<8} {'restarts':<8} log")

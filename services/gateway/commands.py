@@ -170,9 +170,10 @@ class CommandBook:
         code = "forbidden" if status == 403 else "unauthenticated"
         await self._record_action(actor, what, None, "refused", code=code, reason=reason, http_status=status)
 
-    async def done(self, actor: Actor, action: str, target: str | None) -> None:
-        """Record an administrative action the gateway carried out itself (users, tokens, settings)."""
-        await self._record_action(actor, action, target, "succeeded")
+    async def done(self, actor: Actor, action: str, target: str | None, **details: Any) -> None:
+        """Record an administrative action the gateway carried out itself (users, tokens, settings);
+        ``details`` (never a secret value) go to the entry's ``result``."""
+        await self._record_action(actor, action, target, "succeeded", result=details or None)
 
     async def _record_action(
         self, actor: Actor | None, action: str, target: str | None, status: CommandStatus, **outcome: Any

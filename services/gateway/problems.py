@@ -57,7 +57,10 @@ async def _validation(_request: Request, error: Exception) -> JSONResponse:
 
 async def _platform(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, PlatformError)
-    return problem(error.status, error.reason, error.code, field=error.field)
+    response = problem(error.status, error.reason, error.code, field=error.field)
+    if error.status == 429:
+        response.headers["Retry-After"] = "60"
+    return response
 
 
 async def _http(_request: Request, error: Exception) -> JSONResponse:

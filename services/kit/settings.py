@@ -54,4 +54,5 @@ class ServiceSettings(BaseSettings):
             return self.database_url
         data = (self.home / "data").resolve()
         data.mkdir(parents=True, exist_ok=True)
+        data.chmod(0o700)  # the databases hold password hashes and encrypted secrets
         return f"sqlite+aiosqlite:///{data / service}.db"

@@ -289,13 +289,17 @@ class TestAudit:
             await platform.http.delete(f"/api/users/{created['id']}")
             await (await platform.client()).post("/api/system/ping", json={"service": "workflow"})
             entries = (await platform.http.get("/api/audit", params={"service": "gateway"})).json()["items"]
-        actions = [(e["actor_id"], e["type"], e["target"], e["status"]) for e in reversed(entries)]
+            by_type = (await platform.http.get("/api/audit", params={"type": "settings.update"})).json()
+        assert by_type["total"] == 1
+        actions = [
+            (e["actor_id"], e["type"], e["target"], e["status"], e["result"]) for e in reversed(entries)
+        ]
         assert actions[-5:] == [
-            ("admin", "users.create role=viewer", "eve", "succeeded"),
-            ("admin", "users.update role", "eve", "succeeded"),
-            ("admin", "settings.update openai_api_key", "llm", "succeeded"),
-            ("admin", "users.delete", created["id"], "succeeded"),
-            ("anonymous", "POST /api/system/ping", None, "refused"),
+            ("admin", "users.create", "eve", "succeeded", {"role": "viewer"}),
+            ("admin", "users.update", "eve", "succeeded", {"fields": ["role"]}),
+            ("admin", "settings.update", "llm", "succeeded", {"fields": ["openai_api_key"]}),
+            ("admin", "users.delete", created["id"], "succeeded", None),
+            ("anonymous", "POST /api/system/ping", None, "refused", None),
         ]
         assert "x" * 30 not in str(entries)
 

@@ -18,8 +18,12 @@ PROBLEM = "application/problem+json"
 class TestReadiness:
     async def test_ready_when_every_service_answers(self, platform_factory: Any) -> None:
         async with platform_factory() as platform:
-            response = await platform.http.get("/readyz")
-            assert response.status_code == 200
+
+            async def ready() -> Any:
+                response = await platform.http.get("/readyz")
+                return response if response.status_code == 200 else None
+
+            response = await wait_for(ready, what="/readyz to turn green")
             assert response.json()["checks"] == {
                 "bus": True,
                 "database": True,
@@ -35,9 +39,14 @@ class TestReadiness:
 
     async def test_not_ready_names_the_missing_service(self, platform_factory: Any) -> None:
         async with platform_factory(services=("workflow", "registry", "assistant")) as platform:
-            response = await platform.http.get("/readyz")
+
+            async def only_infra_missing() -> Any:
+                response = await platform.http.get("/readyz")
+                failing = [k for k, ok in response.json()["checks"].items() if not ok]
+                return response if failing == ["infra"] else None
+
+            response = await wait_for(only_infra_missing, what="readiness to name infra alone")
             assert response.status_code == 503
-            assert [k for k, ok in response.json()["checks"].items() if not ok] == ["infra"]
 
 
 class TestSystemStatus:

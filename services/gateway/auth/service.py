@@ -219,7 +219,10 @@ class AuthService:
                 and demoted
                 and await repo.lock_enabled_admins() <= 1
             ):
-                raise Conflict("the last enabled admin cannot be demoted or disabled", field="role")
+                raise Conflict(
+                    "the last enabled admin cannot be demoted or disabled",
+                    field="disabled" if disabled else "role",
+                )
             if role is not None:
                 user.role = role
             if disabled is not None:

@@ -115,7 +115,7 @@ async def update_settings_group(
 
 async def _audit(gateway: Gateway, actor: Actor, group: str, changes: dict[str, Any]) -> None:
     """Who changed which fields (names only) goes to the audit trail."""
-    await gateway.commands.done(actor, f"settings.update {','.join(sorted(changes))}", group)
+    await gateway.commands.done(actor, "settings.update", group, fields=sorted(changes))
 
 
 def _given(body: BaseModel) -> dict[str, Any]:

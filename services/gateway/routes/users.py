@@ -71,7 +71,7 @@ async def list_users(
 @router.post("", status_code=201, summary="Create a user.")
 async def create_user(body: NewUser, caller: CurrentCaller, gateway: GatewayDep) -> UserView:
     user = await gateway.auth.create_user(body.username, body.password, body.role)
-    await gateway.commands.done(caller.actor, f"users.create role={body.role}", user.username)
+    await gateway.commands.done(caller.actor, "users.create", user.username, role=body.role)
     return UserView.of(user)
 
 
@@ -80,8 +80,8 @@ async def update_user(
     user_id: UserId, body: UserChange, caller: CurrentCaller, gateway: GatewayDep
 ) -> UserView:
     user = await gateway.auth.update_user(caller, user_id, body.role, body.disabled, body.password)
-    changed = ",".join(k for k, v in body.model_dump(exclude_none=True).items() if k != "password" or v)
-    await gateway.commands.done(caller.actor, f"users.update {changed}", user.username)
+    changed = sorted(body.model_dump(exclude_none=True))
+    await gateway.commands.done(caller.actor, "users.update", user.username, fields=changed)
     return UserView.of(user)
 
 
