@@ -338,6 +338,8 @@ def test_database_url_secret_points_at_the_in_cluster_postgresql(render) -> None
     url = base64.b64decode(secrets[name("database")]["data"]["MLOPS_DATABASE_URL"]).decode()
     assert len(password) >= 16
     assert url == f"postgresql+asyncpg://mlops:{password}@{name('postgresql')}:5432/mlops"
+    # the password outlives `helm uninstall` as the database volume does
+    assert secrets[name("postgresql")]["metadata"]["annotations"] == {"helm.sh/resource-policy": "keep"}
 
 
 def test_external_nats_and_postgresql_with_ingress_and_three_gateways(render) -> None:
