@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
-from contracts.envelope import Actor, Role, new_id, utcnow
+from contracts.envelope import Actor, new_id, utcnow
 from services.gateway.auth import credentials
 from services.gateway.auth.repository import AuthRepository
 from services.gateway.models import ApiToken, BrowserSession, LoginFailure, User
@@ -16,6 +17,7 @@ from services.kit.errors import Conflict, Forbidden, NotFound, RateLimited, Unau
 from services.kit.runtime import Service
 
 UserRole = Literal["viewer", "editor", "admin"]
+USER_ROLES: tuple[UserRole, ...] = get_args(UserRole)
 CACHE_SECONDS = 5.0
 
 
@@ -117,15 +119,15 @@ class AuthService:
     async def from_bearer(self, token: str) -> Caller | None:
         return await self._cached(credentials.digest(token), self._lookup_token)
 
-    async def _cached(self, key: str, lookup: object) -> Caller | None:
+    async def _cached(self, key: str, lookup: Callable[[str], Awaitable[Caller | None]]) -> Caller | None:
         hit = self._cache.get(key)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
-        caller = await lookup(key)  # type: ignore[operator]
+        caller = await lookup(key)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[key] = (time.monotonic() + CACHE_SECONDS, caller)
-        return caller  # type: ignore[no-any-return]
+        return caller
 
     async def _lookup_session(self, token_hash: str) -> Caller | None:
         async with self.service.unit_of_work() as uow:
@@ -263,5 +265,6 @@ def _user(username: str, password_hash: str, role: str) -> User:
 
 
 def _role(user: User) -> UserRole:
-    role: Role = user.role  # type: ignore[assignment]
-    return role  # type: ignore[return-value]
+    if user.role not in USER_ROLES:
+        raise ValueError(f"user {user.username!r} has an unknown role {user.role!r}")
+    return user.role
