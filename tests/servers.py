@@ -18,22 +18,28 @@ from services.cli.ports import free_port, wait_listening
 
 
 @contextmanager
+def serving(argv: list[str], port: int, log: Path, env: dict[str, str] | None = None) -> Iterator[None]:
+    """Run a server (``argv``) until the block ends; fail with its log if ``port`` does not open."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        if not wait_listening(port, 10):
+            raise RuntimeError(f"{Path(argv[0]).name} did not start: {log.read_text(errors='replace')}")
+        yield
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextmanager
 def nats_server() -> Iterator[str]:
     """A fresh NATS server with JetStream on a free port; yields its URL."""
     store = Path(tempfile.mkdtemp(prefix="mlops-test-nats-"))
     port = free_port()
-    process = subprocess.Popen(
-        nats_server_argv(port, store), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
     try:
-        if not wait_listening(port, 10):
-            raise RuntimeError(
-                f"nats-server did not start: {process.stderr.read().decode() if process.stderr else ''}"
-            )
-        yield f"nats://127.0.0.1:{port}"
+        with serving(nats_server_argv(port, store / "js"), port, store / "nats.log"):
+            yield f"nats://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(10)
         shutil.rmtree(store, ignore_errors=True)
 
 

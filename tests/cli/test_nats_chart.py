@@ -19,8 +19,9 @@ from nats.errors import TimeoutError as NatsTimeout
 from contracts.subjects import SERVICES
 from services.cli.nats_auth import chart_authorization, password_env
 from services.cli.natsd import nats_server_binary
-from services.cli.ports import free_port, wait_listening
+from services.cli.ports import free_port
 from services.kit.bus import Bus
+from tests.servers import serving
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "deploy" / "helm" / "mlops"
@@ -150,14 +151,8 @@ def chart_nats(render: Render, tmp_path: Path) -> Iterator[tuple[str, dict[str, 
     argv = [nats_server_binary(), "--config", str(config), "--addr", "127.0.0.1", "--port", str(port)]
     argv += ["--jetstream", "--store_dir", str(tmp_path / "store")]
     server_env = {**os.environ, **{password_env(s): p for s, p in passwords.items()}}
-    with (tmp_path / "nats.log").open("wb") as log:
-        process = subprocess.Popen(argv, env=server_env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        assert wait_listening(port, 10), (tmp_path / "nats.log").read_text()
+    with serving(argv, port, tmp_path / "nats.log", server_env):
         yield f"nats://127.0.0.1:{port}", passwords
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def test_the_rendered_config_is_enforced_by_a_real_server(

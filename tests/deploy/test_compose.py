@@ -32,8 +32,9 @@ import yaml
 
 from services.cli.nats_auth import chart_authorization, password_env
 from services.cli.natsd import nats_server_binary
-from services.cli.ports import free_port, wait_listening
+from services.cli.ports import free_port
 from services.gateway.secrets import MIN_KEY_CHARS
+from tests.servers import serving
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"
@@ -281,16 +282,8 @@ def compose_nats(compose: dict[str, Any], tmp_path: Path) -> Iterator[tuple[str,
     argv = [nats_server_binary(), *argv[1:], "--addr", "127.0.0.1", "--port", str(port)]
     argv += ["--http_port", str(monitor)]
     argv[argv.index("--config") + 1] = str(root / str(path).lstrip("/"))
-    with (tmp_path / "nats.log").open("wb") as log:
-        process = subprocess.Popen(
-            argv, env={**os.environ, **server["environment"]}, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        assert wait_listening(port, 10), (tmp_path / "nats.log").read_text()
+    with serving(argv, port, tmp_path / "nats.log", {**os.environ, **server["environment"]}):
         yield f"nats://127.0.0.1:{port}", monitor
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def test_the_compose_nats_lets_in_each_service_and_nobody_else(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -23,11 +22,12 @@ from contracts.subjects import SERVICES, command_stream
 from contracts.system import StatusRequest
 from services.cli.nats_auth import GRANTS, SECRETS_QUERY, generate_passwords, may_publish, permissions
 from services.cli.natsd import nats_server_config_argv, write_embedded_config
-from services.cli.ports import free_port, wait_listening
+from services.cli.ports import free_port
 from services.gateway.hub import EventHub
 from services.kit.bus import Bus, inbox_prefix, provisioned_services
 from services.kit.runtime import Service
 from tests.factories import build_service, outcome_of, ping, running, settings, stream_messages, wait_for
+from tests.servers import serving
 
 
 @dataclass
@@ -62,15 +62,8 @@ def server(tmp_path: Path) -> Iterator[AuthServer]:
     passwords = generate_passwords()
     config = write_embedded_config(tmp_path / "nats", port, passwords)
     log = tmp_path / "nats.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(nats_server_config_argv(config), stdout=out, stderr=subprocess.STDOUT)
-    try:
-        if not wait_listening(port, 10):
-            raise RuntimeError(f"nats-server did not start: {log.read_text()}")
+    with serving(nats_server_config_argv(config), port, log):
         yield AuthServer(f"nats://127.0.0.1:{port}", passwords, log)
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture

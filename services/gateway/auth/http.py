@@ -39,7 +39,7 @@ async def authorize(conn: HTTPConnection) -> None:
     if conn.scope["type"] != "http":
         return  # WebSocket endpoints authorize themselves (see routes/events.py)
     gateway = conn.app.state.gateway
-    method = "GET" if conn.scope["method"] == "HEAD" else conn.scope["method"]
+    method = conn.scope["method"]
     path = getattr(conn.scope.get("route"), "path", "")
     rule = route_rule(method, path)
     caller = await authenticate(conn, gateway.auth)
