@@ -14,6 +14,7 @@ from contracts.subjects import Kind, split_type, subject_for
 
 PayloadModel = type[Payload]
 ReplyModel = type[BaseModel]
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EnvelopeModel = type[Envelope]
 
 
@@ -28,10 +29,14 @@ class MessageSpec:
     reply: ReplyModel | None = None
     role: Role = "editor"
     """Least role an actor needs for the owning service to accept this command."""
+    key: str | None = None
+    """Field of ``data`` appended to an event's subject, so one aggregate can be watched alone."""
     model: EnvelopeModel = field(init=False)
 
     def __post_init__(self) -> None:
         split_type(self.type)
+        if self.key is not None and (self.kind != "evt" or self.key not in self.data.model_fields):
+            raise ValueError(f"{self.type}: only events are keyed, by a field of their data")
         if (self.kind == "qry") != (self.reply is not None):
             raise ValueError(f"{self.type}: queries, and only queries, declare a reply model")
         object.__setattr__(self, "model", _envelope_model(self.type, self.data, self.summary))
@@ -42,7 +47,22 @@ class MessageSpec:
 
     @property
     def subject(self) -> str:
+        """The subject without its key: what a keyed event's subjects start with."""
         return subject_for(self.kind, self.type)
+
+    @property
+    def filter(self) -> str:
+        """Subject filter matching every message of this type."""
+        return f"{self.subject}.*" if self.key else self.subject
+
+    def subject_of(self, envelope: Envelope) -> str:
+        """The subject ``envelope`` travels on: with its key's value last, for a keyed type."""
+        if self.key is None:
+            return self.subject
+        value = getattr(envelope.data, self.key, None)
+        if not isinstance(value, str) or not _TOKEN.match(value):
+            raise ValueError(f"{self.type}: {self.key} {value!r} cannot be a subject token")
+        return f"{self.subject}.{value}"
 
     def envelope(self, **fields: Any) -> Envelope:
         """Build a validated envelope of this type (``data`` may be a dict or the payload)."""

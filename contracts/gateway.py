@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.catalog import MessageSpec
 from contracts.envelope import Payload
 
-SettingsGroup = Literal["llm", "kubernetes", "container_registry", "artifact_store"]
+SettingsGroup = Literal["llm", "kubernetes", "container_registry", "artifact_store", "data_sources"]
 
 SETTINGS_CHANGED = "gateway.settings.changed.v1"
 SETTINGS_SECRET = "gateway.settings.secret.v1"

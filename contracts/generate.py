@@ -46,10 +46,12 @@ def asyncapi() -> dict[str, Any]:
         key = spec.type.replace(".", "_")
         messages[key] = _message(spec, _component(spec.model, schemas))
         channels[key] = {
-            "address": spec.subject,
+            "address": f"{spec.subject}.{{{spec.key}}}" if spec.key else spec.subject,
             "description": _channel_description(spec),
             "messages": {key: {"$ref": f"#/components/messages/{key}"}},
         }
+        if spec.key:
+            channels[key]["parameters"] = {spec.key: {"description": f"The message's data.{spec.key}."}}
         operations[key] = {
             "action": "send" if spec.kind == "evt" else "receive",
             "channel": {"$ref": f"#/channels/{key}"},

@@ -9,9 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.catalog import Decoder, MessageSpec
 from contracts.gateway import GATEWAY_MESSAGES
+from contracts.infra import INFRA_MESSAGES
+from contracts.registry import REGISTRY_MESSAGES
 from contracts.system import SYSTEM_MESSAGES
+from contracts.workflow import WORKFLOW_MESSAGES
 
-ALL_MESSAGES: tuple[MessageSpec, ...] = (*SYSTEM_MESSAGES, *GATEWAY_MESSAGES)
+ALL_MESSAGES: tuple[MessageSpec, ...] = (
+    *SYSTEM_MESSAGES,
+    *GATEWAY_MESSAGES,
+    *WORKFLOW_MESSAGES,
+    *REGISTRY_MESSAGES,
+    *INFRA_MESSAGES,
+)
 
 BY_TYPE: dict[str, MessageSpec] = {spec.type: spec for spec in ALL_MESSAGES}
 if len(BY_TYPE) != len(ALL_MESSAGES):

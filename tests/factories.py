@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,7 +22,9 @@ from services.kit.settings import ServiceSettings
 EDITOR = Actor(id="ada", role="editor")
 
 
-def settings(nats_url: str, database_url: str, **overrides: Any) -> ServiceSettings:
+def settings(
+    nats_url: str, database_url: str, cls: type[ServiceSettings] = ServiceSettings, **overrides: Any
+) -> ServiceSettings:
     values: dict[str, Any] = {
         "nats_url": nats_url,
         "database_url": database_url,
@@ -30,12 +33,20 @@ def settings(nats_url: str, database_url: str, **overrides: Any) -> ServiceSetti
         "retry_delay_seconds": 0.05,
         "heartbeat_seconds": 0.5,
     }
-    return ServiceSettings(**(values | overrides))
+    return cls(**(values | overrides))
 
 
 def build_service(name: str, config: ServiceSettings) -> Service:
-    module = __import__(f"services.{name}.models", fromlist=["Base", "KIT"])
-    return Service(name, config, module.Base.metadata, module.KIT)
+    """Service ``name`` as its process builds it (``services.<name>.app``), or a bare one."""
+    try:
+        app = importlib.import_module(f"services.{name}.app")
+    except ModuleNotFoundError:
+        app = None
+    if app is None or not hasattr(app, "create_service"):
+        module = importlib.import_module(f"services.{name}.models")
+        return Service(name, config, module.Base.metadata, module.KIT)
+    service: Service = app.create_service(config)
+    return service
 
 
 @asynccontextmanager

@@ -68,7 +68,11 @@ GRANTS: Final[Mapping[str, Grant]] = {
         # The WebSocket hub's ordered consumer and replays on EVT; the dead-letter view on DLQ.
         reads=(EVENT_STREAM, DEAD_LETTER_STREAM),
     ),
-    "workflow": Grant(publish=(SECRETS_QUERY,)),  # trainer jobs need data-source credentials
+    "workflow": Grant(
+        # Trainer jobs need storage and data-source credentials; a finished run registers its
+        # model and, when asked, deploys it.
+        publish=(SECRETS_QUERY, "cmd.registry.model.register", "cmd.infra.deployment.create"),
+    ),
     "registry": Grant(),  # no secrets: it only keeps models, metrics, lineage
     "infra": Grant(publish=(SECRETS_QUERY,)),  # cluster credentials
     "assistant": Grant(publish=(SECRETS_QUERY,)),  # LLM API keys

@@ -27,6 +27,7 @@ from services.cli.nats_auth import generate_passwords
 from services.cli.natsd import nats_server_config_argv, write_embedded_config
 from services.cli.ports import free_port, port_in_use, wait_listening
 from services.gateway.gateway import ADMIN_CREATED
+from services.workflow.runtime.local import stop_trainers
 
 NATS_CREDENTIALS = ("MLOPS_NATS_USER", "MLOPS_NATS_PASSWORD")
 MAX_BACKOFF = 30.0
@@ -204,6 +205,11 @@ class Supervisor:
     async def _shutdown(self) -> None:
         services = [c for c in self.children if c.name != "nats" and c.process is not None]
         await asyncio.gather(*(terminate(c.process) for c in reversed(services) if c.process))
+        stopped = await stop_trainers(
+            self.home / "runs", "the platform was stopped (mlops up ended) while it trained"
+        )
+        if stopped:
+            self.say(f"stopped {stopped} trainer(s); their runs fail with that reason on the next start")
         for child in self.children:
             if child.name == "nats" and child.process is not None:
                 await terminate(child.process)

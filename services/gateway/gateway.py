@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, WebSocket
 from pydantic import BaseModel, Field
 
-from contracts.envelope import SYSTEM_ACTOR
+from contracts.envelope import SYSTEM_ACTOR, Actor, new_id
 from contracts.messages import spec
 from contracts.subjects import SERVICES
 from contracts.system import ServiceStatus, StatusRequest
@@ -18,7 +18,7 @@ from services.gateway.commands import CommandBook
 from services.gateway.hub import EventHub
 from services.gateway.replicas import ReplicaTracker
 from services.gateway.settings import GatewaySettings
-from services.kit.errors import Unavailable
+from services.kit.errors import PlatformError, Unavailable
 from services.kit.runtime import Service
 
 log = logging.getLogger(__name__)
@@ -139,3 +139,31 @@ def websocket_gateway(websocket: WebSocket) -> Gateway:
 
 
 GatewayDep = Annotated[Gateway, Depends(_gateway)]
+
+
+class QueryFailed(PlatformError):
+    """A service answered a query with an error (or did not answer): its code and status pass through."""
+
+    def __init__(self, code: str, reason: str, status: int) -> None:
+        super().__init__(reason, field=None)
+        self.code = code
+        self.status = status
+
+
+async def ask(
+    gateway: Gateway, message_type: str, data: BaseModel, actor: Actor, timeout: float = 5.0
+) -> Any:
+    """The reply of a query to the owning service, on behalf of ``actor``; ``QueryFailed`` otherwise."""
+    assert gateway.service.bus is not None
+    query = spec(message_type)
+    envelope = query.envelope(source=gateway.service.source, correlation_id=new_id(), actor=actor, data=data)
+    reply = await gateway.service.bus.query(query, envelope, timeout)
+    if not reply.ok:
+        error = reply.error
+        raise QueryFailed(
+            error.code if error else "unavailable",
+            error.reason if error else f"{query.service} did not answer",
+            error.status if error else 503,
+        )
+    assert query.reply is not None
+    return query.reply.model_validate(reply.data)

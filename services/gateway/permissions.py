@@ -46,6 +46,14 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/settings/{group}"): "admin",
     ("POST", "/api/settings/llm_keys"): "admin",
     ("POST", "/api/settings/kubeconfig"): "admin",
+    # training workflows
+    ("GET", "/api/model-types"): "viewer",
+    ("POST", "/api/mlops/execute_workflow"): "editor",
+    ("GET", "/api/workflows/runs"): "viewer",
+    ("POST", "/api/workflows/runs"): "editor",
+    ("GET", "/api/workflows/runs/{job_id}"): "viewer",
+    ("GET", "/api/workflows/runs/{job_id}/logs"): "viewer",
+    ("POST", "/api/workflows/runs/{job_id}/cancel"): "editor",
 }
 
 WEBSOCKETS: dict[str, Rule] = {"/ws/events": "viewer"}
@@ -55,6 +63,8 @@ TOPICS: list[tuple[str, Rule]] = [
     ("*.system.*", "viewer"),
     ("*.command.*", "viewer"),
     ("gateway.settings.*", "viewer"),  # names the changed fields, never their values
+    ("workflow.run.>", "viewer"),  # one run: workflow.run.*.<job_id>; logs carry no credentials
+    ("registry.model_version.>", "viewer"),
 ]
 """Event topics (subjects without ``evt.``), first match wins."""
 

@@ -19,7 +19,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 
 from contracts.catalog import MessageSpec
 from contracts.envelope import Envelope
-from contracts.messages import QueryError, QueryReply
+from contracts.messages import QueryError, QueryReply, spec
 from contracts.subjects import (
     DEAD_LETTER_STREAM,
     EVENT_STREAM,
@@ -202,7 +202,10 @@ class Bus:
     async def publish_envelope(self, kind: Kind, envelope: Envelope) -> PubAck:
         """Publish a command or event with its id as ``Nats-Msg-Id`` and the trace context."""
         headers = telemetry.inject({"Nats-Msg-Id": envelope.id})
-        return await self.publish(subject_for(kind, envelope.type), envelope.to_bytes(), headers)
+        subject = (
+            spec(envelope.type).subject_of(envelope) if kind == "evt" else subject_for(kind, envelope.type)
+        )
+        return await self.publish(subject, envelope.to_bytes(), headers)
 
     async def query(self, spec: MessageSpec, envelope: Envelope, timeout: float = 2.0) -> QueryReply:
         """Ask a query and return its reply; a reply with ``ok=False`` when nobody answered."""

@@ -153,7 +153,7 @@ class Service:
             service=self.name,
             source=self.source,
             stream=command_stream(self.name) if commands else EVENT_STREAM,
-            subjects=[command_subjects(self.name)] if commands else [spec(t).subject for t in handlers],
+            subjects=[command_subjects(self.name)] if commands else [spec(t).filter for t in handlers],
             durable=f"{self.name}-{'commands' if commands else 'events'}",
             decoder=command_decoder(self.name) if commands else event_decoder(),
             handlers=handlers,

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, utcnow
-from contracts.subjects import subject_for
+from contracts.messages import spec
 from services.kit import telemetry
 from services.kit.db import one_writer
 from services.kit.tables import KitTables
@@ -97,7 +97,7 @@ class UnitOfWork:
         self._rows = [
             {
                 "message_id": event.id,
-                "subject": subject_for("evt", event.type),
+                "subject": spec(event.type).subject_of(event),
                 "payload": event.to_bytes(),
                 "headers": telemetry.inject({"Nats-Msg-Id": event.id}),
                 "created_at": now,

@@ -1,6 +1,9 @@
 """``python -m services.workflow``: run one workflow instance."""
 
-from services.kit.runtime import serve
+from services.kit.runtime import run
+from services.workflow.app import create_service
+from services.workflow.settings import WorkflowSettings
 
 if __name__ == "__main__":
-    serve("workflow")
+    settings = WorkflowSettings()
+    run(create_service(settings).http_app(), settings)

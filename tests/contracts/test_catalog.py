@@ -9,8 +9,26 @@ import pytest
 from contracts.catalog import DecodeError, MessageSpec
 from contracts.envelope import Actor, Payload
 from contracts.gateway import SecretRequest, SettingsChanged
+from contracts.infra import CreateDeployment
 from contracts.messages import ALL_MESSAGES, command_decoder, event_decoder, query_decoder
+from contracts.registry import RegisterModelVersion, VersionRegistered
 from contracts.system import CommandRejected, CommandSucceeded, Ping, Pinged, StatusRequest
+from contracts.workflow import (
+    CancelRun,
+    ExecuteWorkflow,
+    GetLogs,
+    GetRun,
+    ListRuns,
+    RunCancelled,
+    RunEpochCompleted,
+    RunFailed,
+    RunLogged,
+    RunProgressed,
+    RunQueued,
+    RunStarted,
+    RunStepChanged,
+    RunSucceeded,
+)
 
 EXAMPLES: dict[type[Payload], dict[str, object]] = {
     Ping: {"echo": "hello"},
@@ -27,6 +45,59 @@ EXAMPLES: dict[type[Payload], dict[str, object]] = {
     StatusRequest: {},
     SettingsChanged: {"group": "llm", "fields": ["openai_api_key"]},
     SecretRequest: {"group": "kubernetes", "fields": ["bearer_token"]},
+    ExecuteWorkflow: {
+        "workflow_params": {
+            "model_type": "mnist_pytorch_cnn",
+            "training": {
+                "epochs": 1,
+                "params": {"learning_rate": 0.001},
+                "resource_limits": {"memory": "2Gi"},
+            },
+            "data": {"data_source": "local_path", "path": "/data/mnist.pkl.gz"},
+        }
+    },
+    CancelRun: {"job_id": "run1", "reason": "wrong data"},
+    RunQueued: {"job_id": "run1", "model_type": "m", "model_name": "m", "position": 1, "workflow_params": {}},
+    RunStarted: {
+        "job_id": "run1",
+        "runtime": "local",
+        "handle": "123",
+        "threads": 2,
+        "memory_limit_bytes": None,
+    },
+    RunProgressed: {"job_id": "run1", "epoch": 1, "epochs": 2, "fraction": 0.25, "loss": 0.5},
+    RunEpochCompleted: {"job_id": "run1", "epoch": 1, "epochs": 2, "metrics": {"loss": 0.1}, "seconds": 3.5},
+    RunStepChanged: {"job_id": "run1", "step": "train", "status": "running", "detail": None},
+    RunLogged: {"job_id": "run1", "offset": 0, "text": "epoch 1\n"},
+    RunSucceeded: {
+        "job_id": "run1",
+        "metrics": {"test_accuracy": 0.98},
+        "artifact_uri": "/a",
+        "seconds": 20.0,
+    },
+    RunFailed: {"job_id": "run1", "step": "train", "code": "data_error", "reason": "no such file"},
+    RunCancelled: {"job_id": "run1", "step": "train", "cancelled_by": "ada", "reason": None},
+    ListRuns: {"status": ["running"], "limit": 10},
+    GetRun: {"job_id": "run1"},
+    GetLogs: {"job_id": "run1", "offset": 100},
+    RegisterModelVersion: {
+        "model_name": "digits",
+        "model_type": "mnist_pytorch_cnn",
+        "run_id": "run1",
+        "artifact_uri": "/a",
+        "metrics": {"test_accuracy": 0.98},
+    },
+    VersionRegistered: {
+        "model_id": "v1",
+        "model_name": "digits",
+        "version": 1,
+        "model_type": "mnist_pytorch_cnn",
+        "run_id": "run1",
+        "status": "registered",
+        "artifact_uri": "/a",
+        "metrics": {"test_accuracy": 0.98},
+    },
+    CreateDeployment: {"model_id": "v1", "replicas": 2, "resource_limits": {"cpu": "1"}},
 }
 
 

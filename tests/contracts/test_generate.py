@@ -25,7 +25,8 @@ class TestAsyncApi:
         document = json.loads((SCHEMA_DIR / "asyncapi.json").read_text())
         assert document["asyncapi"] == "3.0.0"
         addresses = {channel["address"] for channel in document["channels"].values()}
-        assert {spec.subject for spec in ALL_MESSAGES} == addresses
+        expected = {f"{s.subject}.{{{s.key}}}" if s.key else s.subject for s in ALL_MESSAGES}
+        assert expected == addresses
         for operation in document["operations"].values():
             assert operation["action"] in {"send", "receive"}
             assert operation["channel"]["$ref"].removeprefix("#/channels/") in document["channels"]

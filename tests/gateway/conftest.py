@@ -19,6 +19,8 @@ from services.gateway.gateway import Gateway
 from services.gateway.settings import GatewaySettings
 from services.kit.bus import Bus
 from services.kit.runtime import Service
+from services.kit.settings import ServiceSettings
+from services.workflow.settings import WorkflowSettings
 from tests.factories import build_service, running, settings
 
 ADMIN_PASSWORD = "admin-password-for-tests"
@@ -112,11 +114,16 @@ def platform_factory(bus: Bus, nats_url: str, tmp_path: Path) -> Callable[..., A
 
     @asynccontextmanager
     async def make(
-        services: tuple[str, ...] = ("workflow", "registry", "infra", "assistant"), **overrides: Any
+        services: tuple[str, ...] = ("workflow", "registry", "infra", "assistant"),
+        database: str | None = None,
+        service_settings: dict[str, Any] | None = None,
+        **overrides: Any,
     ):  # type: ignore[no-untyped-def]
+        """``database``: one URL for the gateway and every service (default: SQLite files);
+        ``service_settings``: extra settings of the services (they share the gateway's home)."""
         values: dict[str, Any] = {
             "nats_url": nats_url,
-            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+            "database_url": database or f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
             "http_port": free_port(),
             "log_format": "text",
             "log_level": "WARNING",
@@ -138,10 +145,10 @@ def platform_factory(bus: Bus, nats_url: str, tmp_path: Path) -> Callable[..., A
             stack.push_async_callback(_close_all, platform)
 
             async def start(name: str) -> Service:
-                service = build_service(
-                    name,
-                    settings(nats_url, f"sqlite+aiosqlite:///{tmp_path / name}.db", heartbeat_seconds=0.2),
-                )
+                url = database or f"sqlite+aiosqlite:///{tmp_path / name}.db"
+                extra = {"home": config.home, "heartbeat_seconds": 0.2, **(service_settings or {})}
+                cls = WorkflowSettings if name == "workflow" else ServiceSettings
+                service = build_service(name, settings(nats_url, url, cls, **extra))
                 platform.services[name] = await stack.enter_async_context(running(service))
                 return service
 

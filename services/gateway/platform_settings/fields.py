@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -15,6 +16,7 @@ DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 REGISTRY = r"^(https?://)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(/[A-Za-z0-9._/-]+)?$"
 BUCKET = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 REGION = r"^[A-Za-z0-9_-]{1,64}$"
+GCP_PROJECT = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 KUBECONFIG_MAX = 256 * 1024
 
 
@@ -81,6 +83,23 @@ def _secret_text(max_chars: int, one_line: bool) -> Callable[[Any], Any]:
     return clean
 
 
+def _json_object(value: SecretStr) -> SecretStr:
+    try:
+        parsed = json.loads(value.get_secret_value())
+    except ValueError:
+        raise ValueError("must be the JSON content of a service-account key file") from None
+    if not isinstance(parsed, dict) or "client_email" not in parsed or "private_key" not in parsed:
+        raise ValueError("must be a service-account key: a JSON object with client_email and private_key")
+    return value
+
+
+def _database_url(value: SecretStr) -> SecretStr:
+    scheme = value.get_secret_value().split("://", 1)[0]
+    if "://" not in value.get_secret_value() or not re.match(r"^[a-z][a-z0-9+]*$", scheme):
+        raise ValueError("must be a SQLAlchemy URL such as postgresql://user:password@host:5432/database")
+    return value
+
+
 HttpUrl = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
 Namespace = Annotated[
     str,
@@ -118,12 +137,31 @@ Region = Annotated[
     AfterValidator(_matching(REGION, "must be a region name such as us-east-1")),
 ]
 LocalPath = Annotated[str, Field(max_length=1024), AfterValidator(_absolute_path)]
+GcpProject = Annotated[
+    str,
+    Field(max_length=30, json_schema_extra={"pattern": GCP_PROJECT}),
+    AfterValidator(
+        _matching(GCP_PROJECT, "must be a Google Cloud project id: 6-30 lowercase letters, digits, '-'")
+    ),
+]
 PemCertificates = Annotated[str, Field(max_length=65536), AfterValidator(_pem_certificates)]
 
 # Secrets: stripped, non-empty, bounded; SecretStr keeps them out of repr() and logs.
 ApiKey = Annotated[SecretStr, BeforeValidator(_secret_text(4096, True)), Field(max_length=4096)]
 Token = Annotated[SecretStr, BeforeValidator(_secret_text(16384, True)), Field(max_length=16384)]
 Password = Annotated[SecretStr, BeforeValidator(_secret_text(1024, True)), Field(max_length=1024)]
+ServiceAccountJson = Annotated[
+    SecretStr,
+    BeforeValidator(_secret_text(65536, False)),
+    AfterValidator(_json_object),
+    Field(max_length=65536),
+]
+DatabaseUrl = Annotated[
+    SecretStr,
+    BeforeValidator(_secret_text(2048, True)),
+    AfterValidator(_database_url),
+    Field(max_length=2048),
+]
 KubeconfigText = Annotated[
     SecretStr, BeforeValidator(_secret_text(KUBECONFIG_MAX, False)), Field(max_length=KUBECONFIG_MAX)
 ]

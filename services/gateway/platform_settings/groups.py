@@ -16,6 +16,8 @@ from services.gateway.platform_settings.fields import (
     ApiKey,
     Bucket,
     ContextName,
+    DatabaseUrl,
+    GcpProject,
     HttpUrl,
     KubeconfigText,
     LocalPath,
@@ -24,6 +26,7 @@ from services.gateway.platform_settings.fields import (
     PemCertificates,
     Region,
     RegistryUrl,
+    ServiceAccountJson,
     Token,
     Username,
 )
@@ -233,6 +236,46 @@ def _artifact_store_needs(state: dict[str, Any]) -> list[str]:
     return ["bucket", *(credentials if any(state[c] for c in credentials) else [])]
 
 
+# Data sources --------------------------------------------------------------------------------
+
+
+class DataSourcesUpdate(Input):
+    """Credentials trainer jobs read training data with (s3, gcs, dvc remotes, database)."""
+
+    s3_endpoint_url: HttpUrl | None = Field(
+        default=None, description=f"Endpoint of an S3-compatible store with data; AWS when unset. {KEEP}"
+    )
+    s3_region: Region | None = Field(default=None, description=f"Region of the data bucket(s). {KEEP}")
+    s3_access_key_id: AccessKeyId | None = Field(default=None, description=f"Access key id. {KEEP}")
+    s3_secret_access_key: ApiKey | None = Field(default=None, description=f"Secret access key. {KEEP}")
+    gcs_project: GcpProject | None = Field(default=None, description=f"Google Cloud project. {KEEP}")
+    gcs_service_account_json: ServiceAccountJson | None = Field(
+        default=None, description=f"Content of a Google service-account key file (JSON). {KEEP}"
+    )
+    database_url: DatabaseUrl | None = Field(
+        default=None,
+        description=f"SQLAlchemy URL of the database tables are read from, e.g. postgresql://u:p@host/db. {KEEP}",
+    )
+
+
+class DataSourcesSettings(GroupView):
+    """Data source credentials."""
+
+    group: Literal["data_sources"] = Field(default="data_sources", description="Settings group.")
+    s3_endpoint_url: str | None = Field(default=None, description="Endpoint of an S3-compatible store.")
+    s3_region: str | None = Field(default=None, description="Region.")
+    s3_access_key_id: str | None = Field(default=None, description="Access key id.")
+    s3_secret_access_key: SecretState = Field(description="Secret access key.")
+    gcs_project: str | None = Field(default=None, description="Google Cloud project.")
+    gcs_service_account_json: SecretState = Field(description="Service-account key.")
+    database_url: SecretState = Field(description="Database URL (it holds a password).")
+
+
+def _data_sources_needs(state: dict[str, Any]) -> list[str]:
+    credentials = ["s3_access_key_id", "s3_secret_access_key"]
+    return credentials if any(state[c] for c in credentials) else []
+
+
 # The registry of groups ----------------------------------------------------------------------
 
 
@@ -243,10 +286,15 @@ class AllSettings(BaseModel):
     kubernetes: KubernetesSettings = Field(description="Kubernetes connection.")
     container_registry: ContainerRegistrySettings = Field(description="Container registry.")
     artifact_store: ArtifactStoreSettings = Field(description="Artifact store.")
+    data_sources: DataSourcesSettings = Field(description="Credentials trainer jobs read data with.")
 
 
 AnySettings = Annotated[
-    LlmSettings | KubernetesSettings | ContainerRegistrySettings | ArtifactStoreSettings,
+    LlmSettings
+    | KubernetesSettings
+    | ContainerRegistrySettings
+    | ArtifactStoreSettings
+    | DataSourcesSettings,
     Field(discriminator="group"),
 ]
 
@@ -303,6 +351,13 @@ GROUPS: dict[str, Group] = {
             ArtifactStoreSettings,
             frozenset({"secret_access_key"}),
             _artifact_store_needs,
+        ),
+        Group(
+            "data_sources",
+            DataSourcesUpdate,
+            DataSourcesSettings,
+            frozenset({"s3_secret_access_key", "gcs_service_account_json", "database_url"}),
+            _data_sources_needs,
         ),
     )
 }

@@ -35,7 +35,8 @@ def last4(value: str) -> str | None:
 
 SECRET_READERS: dict[str, tuple[str, ...]] = {
     # Who may read which group's secrets: the asker is known from its reply subject.
-    "workflow": ("artifact_store", "container_registry", "kubernetes"),  # trainer jobs: data, images, cluster
+    # trainer jobs: where models go, training data, images, cluster
+    "workflow": ("artifact_store", "data_sources", "container_registry", "kubernetes"),
     "infra": ("kubernetes", "container_registry", "artifact_store"),  # deployments pull models
     "assistant": ("llm",),
 }

@@ -1,0 +1,1 @@
+"""Where trainer jobs run: local child processes now, Kubernetes Jobs later (same interface)."""

@@ -1,0 +1,64 @@
+"""Where a run's artifacts go and which credentials its trainer gets, from the platform settings.
+
+The gateway keeps the settings (secrets encrypted) and hands them to this service over the bus;
+they reach the trainer as environment variables of its process, never through the run's record,
+its job file or its log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from contracts.envelope import SYSTEM_ACTOR
+from contracts.gateway import SETTINGS_SECRET, SecretReply, SecretRequest, SettingsGroup
+from contracts.messages import spec
+from services.kit.bus import Bus
+from services.kit.errors import TransientError
+
+DATA_ENV = {
+    "s3_endpoint_url": "MLOPS_DATA_S3_ENDPOINT_URL",
+    "s3_region": "MLOPS_DATA_S3_REGION",
+    "s3_access_key_id": "MLOPS_DATA_S3_ACCESS_KEY_ID",
+    "s3_secret_access_key": "MLOPS_DATA_S3_SECRET_ACCESS_KEY",
+    "gcs_project": "MLOPS_DATA_GCS_PROJECT",
+    "gcs_service_account_json": "MLOPS_DATA_GCS_TOKEN",
+    "database_url": "MLOPS_DATA_DATABASE_URL",
+}
+ARTIFACT_ENV = {
+    "s3_endpoint_url": "MLOPS_ARTIFACT_S3_ENDPOINT_URL",
+    "region": "MLOPS_ARTIFACT_S3_REGION",
+    "access_key_id": "MLOPS_ARTIFACT_S3_ACCESS_KEY_ID",
+    "secret_access_key": "MLOPS_ARTIFACT_S3_SECRET_ACCESS_KEY",
+}
+
+
+async def job_storage(bus: Bus, source: str, job_id: str, artifacts: Path) -> tuple[str, dict[str, str]]:
+    """The artifact location of run ``job_id`` and its trainer's credential environment.
+
+    ``artifacts`` is the local store's directory when the settings name none.
+
+    ``TransientError`` when the gateway does not answer: the run waits rather than guess.
+    """
+    store = await _settings(bus, source, "artifact_store")
+    data = await _settings(bus, source, "data_sources")
+    env = {DATA_ENV[name]: str(value) for name, value in data.items() if name in DATA_ENV and value}
+    if store.get("kind") == "s3":
+        uri = f"s3://{store['bucket']}/runs/{job_id}"
+        env.update({ARTIFACT_ENV[k]: str(v) for k, v in store.items() if k in ARTIFACT_ENV and v})
+    else:
+        root = Path(store["local_path"]) if store.get("local_path") else artifacts
+        uri = str(root / "runs" / job_id)
+    return uri, env
+
+
+async def _settings(bus: Bus, source: str, group: SettingsGroup) -> dict[str, Any]:
+    query = spec(SETTINGS_SECRET)
+    envelope = query.envelope(
+        source=source, correlation_id=f"settings-{group}", actor=SYSTEM_ACTOR, data=SecretRequest(group=group)
+    )
+    reply = await bus.query(query, envelope, timeout=5.0)
+    if not reply.ok:
+        reason = reply.error.reason if reply.error else "no answer"
+        raise TransientError(f"cannot read the {group} settings from the gateway: {reason}")
+    return SecretReply.model_validate(reply.data).values

@@ -1,0 +1,105 @@
+"""A workflow service killed with SIGKILL mid-run: after a restart the run still completes, or
+fails with the reason when its trainer is gone too."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.cli.ports import free_port
+from tests.factories import wait_for
+from tests.workflow.conftest import execute, finished, until
+
+MNIST = {"model_type": "mnist_pytorch_cnn", "training": {"epochs": 1}}
+
+
+@asynccontextmanager
+async def workflow_process(
+    nats_url: str, database_url: str, home: Path
+) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """``python -m services.workflow`` as its own process, ready when this yields."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MLOPS_NATS_URL": nats_url,
+        "MLOPS_DATABASE_URL": database_url,
+        "MLOPS_HOME": str(home),
+        "MLOPS_HTTP_PORT": str(port),
+        "MLOPS_LEASE_SECONDS": "2",
+        "MLOPS_LOG_FORMAT": "text",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "services.workflow"], env=env)  # noqa: ASYNC220 - starts at once
+
+    async def ready() -> bool:
+        try:
+            async with httpx.AsyncClient() as http:
+                return (await http.get(f"http://127.0.0.1:{port}/readyz", timeout=1)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        await wait_for(ready, 30, interval=0.2, what="the workflow service to be ready")
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(10)
+
+
+@pytest.mark.slow
+class TestKilledService:
+    async def test_a_restarted_service_adopts_the_live_trainer_and_the_run_completes(
+        self, workflow_platform: Any, nats_url: str, tmp_path: Path
+    ) -> None:
+        database = f"sqlite+aiosqlite:///{tmp_path / 'workflow.db'}"
+        async with workflow_platform(services=("registry",)) as platform:
+            async with workflow_process(nats_url, database, tmp_path / "home") as first:
+                job_id = await execute(platform.http, **MNIST)
+                await until(platform.http, job_id, lambda r: r["progress"] > 0.05, timeout=90)
+                first.send_signal(signal.SIGKILL)
+                first.wait(5)
+            handle = json.loads((tmp_path / "home" / "runs" / job_id / "handle.json").read_text())
+            os.killpg(handle["pgid"], 0)  # the trainer lives on without the service
+            async with workflow_process(nats_url, database, tmp_path / "home"):
+                run = await finished(platform.http, job_id, timeout=180)
+        assert run["status"] == "succeeded", run
+        assert [e["epoch"] for e in run["epochs"]] == [1]
+        assert run["model_id"] and run["metrics"]["test_accuracy"] >= 0.97
+
+    async def test_a_trainer_lost_with_the_service_fails_the_run_with_the_reason(
+        self, workflow_platform: Any, nats_url: str, tmp_path: Path
+    ) -> None:
+        database = f"sqlite+aiosqlite:///{tmp_path / 'workflow.db'}"
+        async with workflow_platform(services=("registry",)) as platform:
+            async with workflow_process(nats_url, database, tmp_path / "home") as first:
+                job_id = await execute(platform.http, **MNIST)
+                await until(platform.http, job_id, lambda r: r["progress"] > 0.05, timeout=90)
+                first.send_signal(signal.SIGKILL)
+                first.wait(5)
+            handle = json.loads((tmp_path / "home" / "runs" / job_id / "handle.json").read_text())
+            os.killpg(handle["pgid"], signal.SIGKILL)
+            await wait_for(lambda: not _alive(handle["pgid"]), 5, what="the trainer to die")
+            async with workflow_process(nats_url, database, tmp_path / "home"):
+                run = await finished(platform.http, job_id, timeout=60)
+        assert run["status"] == "failed"
+        assert run["error_code"] == "trainer_lost"
+        assert "stopped without finishing" in run["error"]
+        assert run["steps"][0]["status"] == "failed"
+
+
+def _alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
