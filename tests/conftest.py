@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -10,8 +12,10 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+from services.cli.ports import free_port
 from services.kit.bus import Bus
 from tests import servers
+from tests.servers import serving
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +72,13 @@ async def bus(nats_url: str) -> AsyncIterator[Bus]:
 def database_url(request: pytest.FixtureRequest) -> str:
     """The test runs once on a fresh SQLite file and once on a fresh PostgreSQL database."""
     return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url"))
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto S3 server on a free port (``moto_server`` from this virtualenv)."""
+    port = free_port()
+    binary = Path(sys.executable).parent / "moto_server"
+    with tempfile.TemporaryDirectory(prefix="mlops-test-moto-") as tmp:
+        with serving([str(binary), "-H", "127.0.0.1", "-p", str(port)], port, Path(tmp) / "moto.log"):
+            yield f"http://127.0.0.1:{port}"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,14 +10,8 @@ import boto3
 import pytest
 
 from ml import samples
-from services.cli.ports import free_port
 from tests.ml import factories
 from tests.ml.gcs_fake import FakeGcs
-from tests.servers import serving
-
-DATABASE_URL = os.environ.get(
-    "MLOPS_TEST_DATA_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @pytest.fixture(scope="session")
@@ -49,16 +40,6 @@ def data_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return cache
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """A moto S3 server on a free port (``moto_server`` from this virtualenv)."""
-    port = free_port()
-    binary = Path(sys.executable).parent / "moto_server"
-    with tempfile.TemporaryDirectory(prefix="mlops-test-moto-") as tmp:
-        with serving([str(binary), "-H", "127.0.0.1", "-p", str(port)], port, Path(tmp) / "moto.log"):
-            yield f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture
 def s3_bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, str]:
     """A new bucket on the moto server, with the data and artifact S3 settings pointing at it."""
@@ -77,13 +58,14 @@ def s3_bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> tuple[obje
 
 
 @pytest.fixture
-def database_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A unique table name in the test database (dropped afterwards), with the data URL set."""
+def database_table(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A table name in a new test database (dropped afterwards), with the data URL set to it."""
     import sqlalchemy as sa
 
     name = f"ml_test_{uuid.uuid4().hex[:10]}"
-    monkeypatch.setenv("MLOPS_DATA_DATABASE_URL", DATABASE_URL)
-    engine = sa.create_engine(DATABASE_URL)
+    url = postgres_url.replace("+asyncpg", "+psycopg", 1)
+    monkeypatch.setenv("MLOPS_DATA_DATABASE_URL", url)
+    engine = sa.create_engine(url)
     try:
         yield name
     finally:

@@ -20,7 +20,6 @@ from ml.data.sources import materialize
 from ml.data.spec import DataError, DataSpec
 from ml.data.tables import load_table, read_table
 from tests.ml import factories
-from tests.ml.conftest import DATABASE_URL
 from tests.ml.factories import Mnist
 from tests.ml.gcs_fake import FakeGcs
 
@@ -142,7 +141,7 @@ class TestDvc:
 class TestDatabase:
     @pytest.fixture
     def table(self, database_table: str, breast_cancer_csv: Path) -> str:
-        engine = sa.create_engine(DATABASE_URL)
+        engine = sa.create_engine(os.environ["MLOPS_DATA_DATABASE_URL"])
         pd.read_csv(breast_cancer_csv).to_sql(database_table, engine, index=False)
         engine.dispose()
         return database_table
