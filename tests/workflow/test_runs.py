@@ -122,3 +122,20 @@ class TestFailures:
         assert run["status"] == "failed" and run["error_code"] == "gate_failed"
         assert "below the minimum 0.999" in run["error"]
         assert [s["status"] for s in run["steps"]] == ["succeeded", "failed", "skipped", "skipped"]
+
+    async def test_deploy_if_trained_success_sends_the_version_to_infra(self, workflow_platform: Any) -> None:
+        # Until infra serves deployments it refuses the command: the run fails at deploy with its reason.
+        async with workflow_platform(services=("workflow", "registry", "infra")) as platform:
+            job_id = await execute(
+                platform.http,
+                model_type="tabular_sklearn_classifier",
+                training={"epochs": 1},
+                deployment={"replicas": 2, "deploy_if_trained_success": True},
+            )
+            run = await finished(platform.http, job_id)
+        assert [(s["name"], s["status"]) for s in run["steps"]][2:] == [
+            ("register", "succeeded"),
+            ("deploy", "failed"),
+        ]
+        assert run["model_id"] and run["error_code"] == "deploy_rejected"
+        assert "infra.deployment.create.v1" in run["error"]
