@@ -14,7 +14,7 @@ from contracts.subjects import Kind, split_type, subject_for
 
 PayloadModel = type[Payload]
 ReplyModel = type[BaseModel]
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 EnvelopeModel = type[Envelope]
 
 

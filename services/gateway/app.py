@@ -15,7 +15,7 @@ from services.gateway.commands import record_outcome
 from services.gateway.gateway import Gateway
 from services.gateway.limits import BodyLimit
 from services.gateway.models import KIT, Base
-from services.gateway.routes import audit, auth, events, system, users, workflows
+from services.gateway.routes import audit, auth, events, registry, system, users, workflows
 from services.gateway.routes import settings as settings_api
 from services.gateway.settings import GatewaySettings
 from services.kit import __version__
@@ -62,9 +62,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     problems.install(app)
     app.add_exception_handler(system.CommandRejectedError, _rejected)
     app.include_router(health_router(gateway.readiness))
-    for router in (auth.router, users.router, audit.router, system.router, events.router, workflows.router):
+    for router in (
+        auth.router,
+        users.router,
+        audit.router,
+        system.router,
+        events.router,
+        workflows.router,
+        registry.router,
+    ):
         app.include_router(router)
     settings_api.install(app, service, settings)
+    gateway.platform_settings = app.state.platform_settings
     _serve_web(app, settings)
     return app
 

@@ -16,6 +16,7 @@ from contracts.system import ServiceStatus, StatusRequest
 from services.gateway.auth.service import AuthService
 from services.gateway.commands import CommandBook
 from services.gateway.hub import EventHub
+from services.gateway.platform_settings.service import SettingsService
 from services.gateway.replicas import ReplicaTracker
 from services.gateway.settings import GatewaySettings
 from services.kit.errors import PlatformError, Unavailable
@@ -59,6 +60,8 @@ class Gateway:
         self._commands: CommandBook | None = None
         self.replicas = ReplicaTracker(settings.replica_window_seconds)
         self.auth = AuthService(service, settings.session_hours, settings.login_failures_per_minute)
+        self.platform_settings: SettingsService | None = None
+        """The settings and their secrets (set when the settings API is installed)."""
 
     @property
     def commands(self) -> CommandBook:

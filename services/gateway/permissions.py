@@ -54,6 +54,24 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/workflows/runs/{job_id}"): "viewer",
     ("GET", "/api/workflows/runs/{job_id}/logs"): "viewer",
     ("POST", "/api/workflows/runs/{job_id}/cancel"): "editor",
+    # model registry
+    ("GET", "/api/mlops/models"): "viewer",
+    ("GET", "/api/mlops/model_details/{model_id}"): "viewer",
+    ("POST", "/api/mlops/promote_model"): "editor",
+    ("POST", "/api/mlops/rollback_model"): "editor",
+    ("POST", "/api/mlops/deploy_model"): "editor",
+    ("GET", "/api/models"): "viewer",
+    ("GET", "/api/models/{name}"): "viewer",
+    ("PATCH", "/api/models/{name}"): "editor",
+    ("PUT", "/api/models/{name}/aliases/{alias}"): "editor",
+    ("DELETE", "/api/models/{name}/aliases/{alias}"): "editor",
+    ("GET", "/api/model-versions/compare"): "viewer",
+    ("GET", "/api/model-versions/{model_id}"): "viewer",
+    ("PATCH", "/api/model-versions/{model_id}"): "editor",
+    ("POST", "/api/model-versions/{model_id}/promote"): "editor",
+    ("POST", "/api/model-versions/{model_id}/archive"): "editor",
+    ("GET", "/api/model-versions/{model_id}/artifact"): "editor",
+    ("GET", "/api/lineage"): "viewer",
 }
 
 WEBSOCKETS: dict[str, Rule] = {"/ws/events": "viewer"}
@@ -65,6 +83,7 @@ TOPICS: list[tuple[str, Rule]] = [
     ("gateway.settings.*", "viewer"),  # names the changed fields, never their values
     ("workflow.run.>", "viewer"),  # one run: workflow.run.*.<job_id>; logs carry no credentials
     ("registry.model_version.>", "viewer"),
+    ("registry.model.>", "viewer"),
 ]
 """Event topics (subjects without ``evt.``), first match wins."""
 

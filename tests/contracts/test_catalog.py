@@ -11,7 +11,28 @@ from contracts.envelope import Actor, Payload
 from contracts.gateway import SecretRequest, SettingsChanged
 from contracts.infra import CreateDeployment
 from contracts.messages import ALL_MESSAGES, command_decoder, event_decoder, query_decoder
-from contracts.registry import RegisterModelVersion, VersionRegistered
+from contracts.registry import (
+    AliasChanged,
+    ArchiveVersion,
+    CompareVersions,
+    GetLineage,
+    GetModel,
+    GetVersion,
+    ListModels,
+    ModelUpdated,
+    ProductionChanged,
+    PromoteVersion,
+    RegisterModelVersion,
+    RemoveAlias,
+    RollbackVersion,
+    SearchVersions,
+    SetAlias,
+    UpdateModel,
+    UpdateVersion,
+    VersionRegistered,
+    VersionStatusChanged,
+    VersionUpdated,
+)
 from contracts.system import CommandRejected, CommandSucceeded, Ping, Pinged, StatusRequest
 from contracts.workflow import (
     CancelRun,
@@ -98,6 +119,52 @@ EXAMPLES: dict[type[Payload], dict[str, object]] = {
         "metrics": {"test_accuracy": 0.98},
     },
     CreateDeployment: {"model_id": "v1", "replicas": 2, "resource_limits": {"cpu": "1"}},
+    PromoteVersion: {"model_id": "v1", "new_status": "production", "new_version": 2, "note": "better"},
+    RollbackVersion: {"current_model_id": "v2", "target_model_id": "v1", "note": None},
+    ArchiveVersion: {"model_id": "v1"},
+    UpdateVersion: {"model_id": "v1", "description": "retrained", "tags": {"team": "vision"}},
+    UpdateModel: {"model_name": "digits", "tags": {"team": "vision"}},
+    SetAlias: {"model_name": "digits", "alias": "champion", "version": 2},
+    RemoveAlias: {"model_name": "digits", "alias": "champion"},
+    VersionStatusChanged: {
+        "model_id": "v1",
+        "model_name": "digits",
+        "version": 1,
+        "from_status": "staging",
+        "to_status": "production",
+        "action": "promote",
+    },
+    ProductionChanged: {
+        "model_name": "digits",
+        "model_id": "v2",
+        "version": 2,
+        "previous_model_id": "v1",
+        "previous_version": 1,
+        "reason": "promote",
+        "artifact_uri": "/a",
+        "model_key": "digits",
+    },
+    VersionUpdated: {"model_id": "v1", "fields": ["tags"]},
+    ModelUpdated: {"model_name": "digits", "model_key": "digits", "fields": ["description"]},
+    AliasChanged: {
+        "model_name": "digits",
+        "model_key": "digits",
+        "alias": "champion",
+        "model_id": "v2",
+        "version": 2,
+        "previous_version": 1,
+    },
+    SearchVersions: {
+        "name": "digits",
+        "status": ["production"],
+        "metric": "test_accuracy",
+        "sort": "-metric",
+    },
+    GetVersion: {"model_id": "v1"},
+    CompareVersions: {"model_ids": ["v1", "v2"]},
+    ListModels: {"name_contains": "dig", "limit": 10},
+    GetModel: {"model_id": "digits"},
+    GetLineage: {"run_id": "run1"},
 }
 
 

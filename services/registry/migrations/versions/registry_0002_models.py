@@ -1,4 +1,4 @@
-"""Registered models, their versions and the versions' timelines.
+"""Registered models, their versions, aliases and the versions' timelines.
 
 Revision ID: registry_0002
 """
@@ -34,6 +34,7 @@ def upgrade() -> None:
         "registry_versions",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("registered_model_id", sa.String(length=64), nullable=False),
+        sa.Column("model_name", sa.String(length=100), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("model_type", sa.String(length=100), nullable=False),
@@ -63,6 +64,39 @@ def upgrade() -> None:
     )
     for column in ("status", "model_type", "dataset_fingerprint", "created_at"):
         op.create_index(op.f(f"ix_registry_versions_{column}"), "registry_versions", [column])
+    op.create_index(
+        "ix_registry_versions_model_name_created_at", "registry_versions", ["model_name", "created_at"]
+    )
+    op.create_index(
+        "uq_registry_versions_one_production",
+        "registry_versions",
+        ["registered_model_id"],
+        unique=True,
+        postgresql_where=sa.text("status = 'production'"),
+        sqlite_where=sa.text("status = 'production'"),
+    )
+    op.create_table(
+        "registry_aliases",
+        sa.Column("registered_model_id", sa.String(length=64), nullable=False),
+        sa.Column("alias", sa.String(length=63), nullable=False),
+        sa.Column("version_id", sa.String(length=64), nullable=False),
+        sa.Column("updated_by", sa.String(length=200), nullable=False),
+        sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["registered_model_id"],
+            ["registry_models.id"],
+            name=op.f("fk_registry_aliases_registered_model_id_registry_models"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["registry_versions.id"],
+            name=op.f("fk_registry_aliases_version_id_registry_versions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("registered_model_id", "alias", name=op.f("pk_registry_aliases")),
+    )
+    op.create_index(op.f("ix_registry_aliases_version_id"), "registry_aliases", ["version_id"])
     op.create_table(
         "registry_version_changes",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -88,5 +122,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("registry_version_changes")
+    op.drop_table("registry_aliases")
     op.drop_table("registry_versions")
     op.drop_table("registry_models")
