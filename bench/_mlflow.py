@@ -14,8 +14,8 @@ server (httpx) and, to seed, SQL to its database (sqlite3 / psycopg from the pla
   column for column from rows that MLflow itself wrote for the probe, then counted back through REST.
 - :func:`mlflow_search`: ``GET model-versions/search`` (or ``registered-models/search``) with a filter.
 
-    .venv/bin/python bench/_mlflow.py                        # SQLite, about 4 minutes
-    .venv/bin/python bench/_mlflow.py --backend postgresql   # or both
+    .venv/bin/python bench/_mlflow.py                        # SQLite, 4-6 minutes
+    .venv/bin/python bench/_mlflow.py --backend postgresql   # about 5 minutes; "both" 9-11
 """
 
 from __future__ import annotations
@@ -87,6 +87,31 @@ def _family(root: int) -> set[int]:
                 family.add(pid)
                 grew = True
     return family
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _huey_dirs(pids: set[int]) -> set[str]:
+    """The job runner's huey storage (a mkdtemp in /dev/shm, only with ``jobs=True``)."""
+    found = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        for item in env:
+            if item.startswith(b"_MLFLOW_HUEY_STORAGE_PATH="):
+                path = item.split(b"=", 1)[1].decode()
+                if path.startswith(("/dev/shm/", tempfile.gettempdir())):
+                    found.add(path)
+    return found
 
 
 class MlflowServer:
@@ -207,20 +232,14 @@ class MlflowServer:
             return {}
         named = {}
         for pid in sorted(_family(self.proc.pid)):
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    args = f.read().split(b"\0")
-            except OSError:
+            words = [a.decode(errors="replace") for a in _cmdline(pid).split(b"\0") if a]
+            if not words:
                 continue
-            words = [a.decode() for a in args if a]
-            label = (
-                "uvicorn"
-                if "uvicorn" in words
-                else ("gunicorn" if any("gunicorn" in w for w in words) else "")
-            )
-            label = label or (
-                "mlflow-cli" if pid == self.proc.pid else Path(words[-1]).name if words else str(pid)
-            )
+            label = "mlflow-cli" if pid == self.proc.pid else Path(words[0]).name
+            for word in ("uvicorn", "gunicorn", "_job_runner", "huey_consumer"):
+                if any(word in w for w in words[1:]):
+                    label = word.strip("_")
+                    break
             named[f"{label}:{pid}"] = pid
         return named
 
@@ -231,25 +250,31 @@ class MlflowServer:
             return ""
 
     def stop(self) -> None:
+        """SIGTERM to the server's process group, SIGKILL to whatever is left after 15 s.
+
+        The root is reaped only at the end: while it is a zombie its pid, hence its process group id,
+        cannot be reused, so the signals reach only processes this server started."""
         if self.proc is not None:
-            family = _family(self.proc.pid)
+            root = self.proc.pid
+            family = _family(root)
+            shm = _huey_dirs(family)
             with _quiet():
-                os.killpg(self.proc.pid, signal.SIGTERM)
+                os.killpg(root, signal.SIGTERM)
             deadline = time.monotonic() + 15
-            while time.monotonic() < deadline:
-                self.proc.poll()
-                family = {pid for pid in family if _proc_stat(pid) is not None}
-                if not family:
-                    break
+            while family and time.monotonic() < deadline:
                 time.sleep(0.1)
+                family = {pid for pid in family if _proc_stat(pid) is not None}
             with _quiet():
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            for pid in family | _family(self.proc.pid):
-                with _quiet():
-                    os.kill(pid, signal.SIGKILL)
+                os.killpg(root, signal.SIGKILL)
+            for pid in family:  # a child that left the group (none seen so far)
+                if _proc_stat(pid) is not None and str(MLFLOW_VENV).encode() in _cmdline(pid):
+                    with _quiet():
+                        os.kill(pid, signal.SIGKILL)
             with _quiet():
-                self.proc.wait(timeout=5)
+                self.proc.wait(timeout=10)
             self.proc = None
+            for path in shm:
+                shutil.rmtree(path, ignore_errors=True)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -787,16 +812,12 @@ def _run_backend(
 
 
 def _ps_mlflow() -> Iterator[str]:
+    """Live processes run from the mlflow venv (after stop: none expected)."""
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if str(MLFLOW_VENV) in cmd and _proc_stat(int(entry)) is not None:
-            yield f"{entry} {cmd[:120]}"
+        if entry.isdigit() and str(MLFLOW_VENV).encode() in (cmd := _cmdline(int(entry))):
+            if _proc_stat(int(entry)) is not None:
+                text = cmd.replace(b"\0", b" ")[:120].decode(errors="replace")
+                yield f"{entry} {text}"
 
 
 def main() -> None:

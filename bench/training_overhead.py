@@ -72,6 +72,11 @@ def med(values: Iterable[float]) -> float:
     return statistics.median(real) if real else NAN
 
 
+def n(value: float, digits: int = 2) -> str:
+    """A number with a fixed number of decimals for the tables ("-" for nan)."""
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
 def loadavg() -> float:
     return os.getloadavg()[0]
 
@@ -141,27 +146,27 @@ def report_overhead(bares: list[TrainerRun], runs: list[PlatformRun], args: argp
                 f"bare #{i}",
                 f"{bare.load:.2f}",
                 "-",
-                0.0,
-                bare.to_started,
-                bare.own,
-                bare.end_after,
-                bare.total,
-                bare.cpu,
-                bare.metrics.get("test_accuracy", NAN),
+                n(0.0),
+                n(bare.to_started),
+                n(bare.own),
+                n(bare.end_after),
+                n(bare.total),
+                n(bare.cpu),
+                n(bare.metrics.get("test_accuracy", NAN), 4),
             ]
         )
         rows.append(
             [
                 f"platform #{i}",
                 f"{run.load:.2f}",
-                (run.answered - run.clicked) * 1e3,
-                run.spawned - run.clicked,
-                run.at("started") - run.clicked,
-                run.own,
-                run.end_after,
-                run.total,
-                run.trainer_cpu,
-                run.metrics.get("test_accuracy", NAN),
+                n((run.answered - run.clicked) * 1e3, 1),
+                n(run.spawned - run.clicked),
+                n(run.at("started") - run.clicked),
+                n(run.own),
+                n(run.end_after),
+                n(run.total),
+                n(run.trainer_cpu),
+                n(run.metrics.get("test_accuracy", NAN), 4),
             ]
         )
     rows.append(
@@ -169,12 +174,12 @@ def report_overhead(bares: list[TrainerRun], runs: list[PlatformRun], args: argp
             "median bare",
             "",
             "-",
-            0.0,
-            med(b.to_started for b in bares),
-            med(b.own for b in bares),
-            med(b.end_after for b in bares),
-            med(b.total for b in bares),
-            med(b.cpu for b in bares),
+            n(0.0),
+            n(med(b.to_started for b in bares)),
+            n(med(b.own for b in bares)),
+            n(med(b.end_after for b in bares)),
+            n(med(b.total for b in bares)),
+            n(med(b.cpu for b in bares)),
             "",
         ]
     )
@@ -182,13 +187,13 @@ def report_overhead(bares: list[TrainerRun], runs: list[PlatformRun], args: argp
         [
             "median platform",
             "",
-            med((r.answered - r.clicked) * 1e3 for r in runs),
-            med(r.spawned - r.clicked for r in runs),
-            med(r.at("started") - r.clicked for r in runs),
-            med(r.own for r in runs),
-            med(r.end_after for r in runs),
-            med(r.total for r in runs),
-            med(r.trainer_cpu for r in runs),
+            n(med((r.answered - r.clicked) * 1e3 for r in runs), 1),
+            n(med(r.spawned - r.clicked for r in runs)),
+            n(med(r.at("started") - r.clicked for r in runs)),
+            n(med(r.own for r in runs)),
+            n(med(r.end_after for r in runs)),
+            n(med(r.total for r in runs)),
+            n(med(r.trainer_cpu for r in runs)),
             "",
         ]
     )
@@ -216,26 +221,20 @@ def report_overhead(bares: list[TrainerRun], runs: list[PlatformRun], args: argp
         "workflow.run.succeeded received on the WebSocket (platform: exit, evaluate and register included)"
     )
 
-    rows = []
-    for i, (bare, run) in enumerate(pairs, 1):
+    values: list[list[float]] = []
+    for bare, run in pairs:
         over = run.total - bare.total
         before = (run.at("started") - run.clicked) - bare.to_started
         after = run.end_after - bare.end_after
-        rows.append(
-            [
-                f"#{i}",
-                bare.total,
-                run.total,
-                over,
-                100 * over / bare.total,
-                before,
-                run.own - bare.own,
-                after,
-                sum(run.cpu.values()),
-                sum(bare.cpu_platform.values()),
-            ]
-        )
-    rows.append(["median", *(med(float(r[c]) for r in rows) for c in range(1, 10))])  # type: ignore[arg-type]
+        values.append([
+            bare.total, run.total, over, 100 * over / bare.total, before, run.own - bare.own, after,
+            sum(run.cpu.values()), sum(bare.cpu_platform.values()),
+        ])  # fmt: skip
+    medians = [med(column) for column in zip(*values, strict=True)]
+    rows = [
+        [label, *(n(v, 1 if c == 3 else 2) for c, v in enumerate(vs))]
+        for label, vs in [*((f"#{i}", vs) for i, vs in enumerate(values, 1)), ("median", medians)]
+    ]
     say(
         table(
             "Overhead of the platform (platform - bare, pairs run back to back)",
@@ -366,38 +365,23 @@ def epochs_to_target(
     rows = []
     for event in full.epochs:
         m = event["metrics"]
-        rows.append(
-            [
-                event["epoch"],
-                event["seconds"],
-                ts(event["time"]) - full.spawned,
-                m["loss"],
-                m["accuracy"],
-                m["val_loss"],
-                m["val_accuracy"],
-                "yes" if m["val_accuracy"] >= target else "",
-            ]
-        )
+        rows.append([
+            event["epoch"], n(event["seconds"], 1), n(ts(event["time"]) - full.spawned, 1), n(m["loss"], 4),
+            n(m["accuracy"], 4), n(m["val_loss"], 4), n(m["val_accuracy"], 4),
+            "yes" if m["val_accuracy"] >= target else "",
+        ])  # fmt: skip
     say(
         table(
             f"{args.max_epochs} epochs in one run: per-epoch metrics (validation = 10,000 held-out images)",
-            [
-                "epoch",
-                "seconds",
-                "since spawn s",
-                "loss",
-                "accuracy",
-                "val_loss",
-                "val_accuracy",
-                f">= {target}",
-            ],
+            ["epoch", "seconds", "since spawn s", "loss", "accuracy", "val_loss", "val_accuracy",
+             f">= {target}"],
             rows,
         )
-    )
+    )  # fmt: skip
     final = full.metrics
     say(
         f"   after {args.max_epochs} epochs: test_accuracy {final['test_accuracy']:.4f} (test_loss "
-        f"{final['test_loss']:.4f}); total {full.total:.1f} s, trainer own {full.own:.1f} s "
+        f"{final['test_loss']:.4f}); spawn -> exit {full.total:.1f} s, trainer own {full.own:.1f} s "
         f"(loadavg {loadavg():.2f})"
     )
     if one_epoch and one_epoch[0].ok and full.epochs:
@@ -405,24 +389,24 @@ def epochs_to_target(
         same = first == one_epoch[0].epochs[0]["metrics"]["val_accuracy"]
         say(
             f"   epoch 1 val_accuracy {first:.4f} "
-            + (
-                "= that of the 1-epoch runs (training is deterministic: a k-epoch run repeats the first "
-                "k epochs)"
-                if same
-                else "differs from the 1-epoch runs (not deterministic across runs?)"
-            )
-        )
-    reached = [e["epoch"] for e in full.epochs if e["metrics"]["val_accuracy"] >= target]
+            + ("= that of the 1-epoch runs above: training is deterministic, a k-epoch run repeats "
+               "the first k" if same else "differs from the 1-epoch runs above (not deterministic?)")
+        )  # fmt: skip
+    reached = [e for e in full.epochs if e["metrics"]["val_accuracy"] >= target]
     if not reached:
         say(
             f"   val_accuracy never reached {target} in {args.max_epochs} epochs: try --params, e.g. "
             '\'{"lr_schedule": "cosine", "learning_rate": 0.002}\', or more --max-epochs'
         )
         return
+    k = int(reached[0]["epoch"])
+    say(
+        f"   val_accuracy first >= {target} after epoch {k}, {ts(reached[0]['time']) - full.spawned:.0f} s "
+        "after spawn in this run"
+    )
     runs: dict[int, TrainerRun] = {args.max_epochs: full}
     if one_epoch and all(r.ok for r in one_epoch) and not params:
         runs[1] = one_epoch[0]
-    k = reached[0]
     tried: list[tuple[int, TrainerRun]] = []
     while k <= args.max_epochs:
         if k not in runs:
@@ -437,33 +421,30 @@ def epochs_to_target(
             break
         k += 1
     rows = [
-        [n, r.metrics["val_accuracy"], r.metrics["test_accuracy"], r.metrics["test_loss"], r.own, r.total]
-        for n, r in tried
-    ]
+        [
+            epochs, n(r.metrics["val_accuracy"], 4), n(r.metrics["test_accuracy"], 4),
+            n(r.metrics["test_loss"], 4), n(r.own, 1), n(r.total, 1),
+            "the run above" if r is full else ("part 1" if epochs == 1 else "own run"),
+        ]
+        for epochs, r in tried
+    ]  # fmt: skip
     say(
         table(
-            f"Fewest epochs whose val_accuracy reached {target} (epoch {reached[0]}), run on their own",
-            [
-                "epochs",
-                "val_accuracy",
-                "test_accuracy",
-                "test_loss",
-                "trainer own s",
-                "total s (spawn -> exit)",
-            ],
+            f"Fewest epochs whose val_accuracy reached {target}, trained on their own",
+            ["epochs", "val_accuracy", "test_accuracy", "test_loss", "trainer own s", "spawn -> exit s",
+             "run"],
             rows,
         )
-    )
-    n, last = tried[-1]
+    )  # fmt: skip
+    epochs, last = tried[-1]
     accuracy = last.metrics["test_accuracy"]
     if accuracy >= target:
         say(
-            f"   => {n} epoch(s) to {target:.0%} test accuracy ({accuracy:.4f}): {last.total:.0f} s "
-            "from spawn to "
-            f"exit, trainer own {last.own:.0f} s; a run from the web page adds the platform's overhead above"
+            f"   => {epochs} epoch(s) to {target:.0%} test accuracy ({accuracy:.4f}): {last.total:.0f} s "
+            f"from spawn to exit (trainer own {last.own:.0f} s); from the web page, add the overhead above"
         )
     else:
-        say(f"   => test_accuracy stayed below {target} up to {n} epoch(s)")
+        say(f"   => test_accuracy stayed below {target} up to {epochs} epoch(s)")
 
 
 # Main ---------------------------------------------------------------------------------------------------

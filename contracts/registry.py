@@ -72,7 +72,10 @@ class RegisterModelVersion(Payload):
 
     model_name: ModelName
     model_type: str = Field(description="Model type of the catalog.")
-    run_id: str = Field(description="Run that trained it (one version per run).")
+    run_id: str | None = Field(
+        default=None, description="Run that trained it (one version per run); null for an uploaded model."
+    )
+    source: Literal["run", "upload"] = Field(default="run", description="A training run, or an upload.")
     artifact_uri: str = Field(description="Where the model and its files are.")
     metrics: dict[str, float] = Field(default_factory=dict, description="Final metrics.")
     metric_history: list[dict[str, Any]] = Field(

@@ -226,6 +226,7 @@ class RunDetail(RunSummary):
     runtime: str = Field(description="local or kubernetes.")
     error_code: str | None = Field(description="Stable code of the failure.")
     cancelled_by: str | None = Field(description="Who cancelled it.")
+    cancel_reason: str | None = Field(description="Why it was cancelled, if they said.")
 
 
 class RunPage(BaseModel):

@@ -7,20 +7,43 @@ for a quick answer). Unknown fields are errors, so a typo never silently falls b
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
 
 from contracts.envelope import Input
 
+_CPU = re.compile(r"^(\d+(\.\d{1,3})?|\d+m)$")
+_MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+
+
+def _cpu(value: str) -> str:
+    if not _CPU.match(value):
+        raise ValueError(f"{value!r} is not a CPU quantity: use cores ('2', '0.5') or millicores ('500m')")
+    if cpu_cores(value) <= 0:
+        raise ValueError("must be more than 0")
+    return value
+
+
+def _memory(value: str) -> str:
+    if not _MEMORY.match(value):
+        raise ValueError(f"{value!r} is not a memory quantity: use e.g. '4Gi', '512Mi' or '1G'")
+    if memory_bytes(value) <= 0:
+        raise ValueError("must be more than 0")
+    return value
+
+
 CpuQuantity = Annotated[
     str,
-    StringConstraints(pattern=r"^(\d+(\.\d{1,3})?|\d+m)$", max_length=16),
+    StringConstraints(max_length=16),
+    AfterValidator(_cpu),
     Field(description="CPU as a Kubernetes quantity: cores ('1', '0.5') or millicores ('500m')."),
 ]
 MemoryQuantity = Annotated[
     str,
-    StringConstraints(pattern=r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$", max_length=16),
+    StringConstraints(max_length=16),
+    AfterValidator(_memory),
     Field(description="Memory as a Kubernetes quantity: '512Mi', '2Gi', '1G' or bytes."),
 ]
 Namespace = Annotated[
@@ -59,24 +82,17 @@ class Resources(Input):
         default=None, description="Bytes with a unit: '512Mi', '2Gi', '1G'."
     )
 
-    @model_validator(mode="after")
-    def _positive(self) -> Resources:
-        if self.cpu is not None and cpu_cores(self.cpu) <= 0:
-            raise ValueError("cpu must be more than 0")
-        if self.memory is not None and memory_bytes(self.memory) <= 0:
-            raise ValueError("memory must be more than 0")
-        return self
 
-
-def _check_limits(requests: Resources, limits: Resources) -> None:
+def _within_limits(limits: Resources, info: ValidationInfo) -> Resources:
+    """``resource_limits`` (validated after ``resource_requests``) is at least what is requested."""
+    requests = info.data.get("resource_requests")
+    if not isinstance(requests, Resources):
+        return limits
     if requests.cpu and limits.cpu and cpu_cores(requests.cpu) > cpu_cores(limits.cpu):
-        raise ValueError(
-            f"resource_requests.cpu {requests.cpu} is more than resource_limits.cpu {limits.cpu}"
-        )
+        raise ValueError(f"cpu {limits.cpu} is less than resource_requests.cpu {requests.cpu}")
     if requests.memory and limits.memory and memory_bytes(requests.memory) > memory_bytes(limits.memory):
-        raise ValueError(
-            f"resource_requests.memory {requests.memory} is more than resource_limits.memory {limits.memory}"
-        )
+        raise ValueError(f"memory {limits.memory} is less than resource_requests.memory {requests.memory}")
+    return limits
 
 
 class TrainingSection(Input):
@@ -105,18 +121,19 @@ class TrainingSection(Input):
         default_factory=Resources, description="Upper bounds: threads and memory of the trainer."
     )
 
-    @model_validator(mode="after")
-    def _requests_within_limits(self) -> TrainingSection:
-        _check_limits(self.resource_requests, self.resource_limits)
-        return self
+    _limits = field_validator("resource_limits")(_within_limits)
 
 
 class DataSection(Input):
     """Where the training data is. Credentials come from Settings, never from here."""
 
     data_source: DataSource = Field(description="Kind of source.")
+    query: str | None = Field(
+        default=None, max_length=10000, description="database: a SELECT to read instead of the table."
+    )
     path: str | None = Field(
         default=None,
+        validate_default=True,
         min_length=1,
         max_length=1024,
         description=(
@@ -125,29 +142,41 @@ class DataSection(Input):
         ),
     )
     repo: str | None = Field(
-        default=None, max_length=1024, description="dvc: the repository (git URL or directory)."
+        default=None,
+        validate_default=True,
+        max_length=1024,
+        description="dvc: the repository (git URL or directory).",
     )
     rev: str | None = Field(
         default=None, max_length=200, description="dvc: git revision (branch, tag, commit)."
-    )
-    query: str | None = Field(
-        default=None, max_length=10000, description="database: a SELECT to read instead of the table."
     )
     format: DataFormat | None = Field(
         default=None, description="File format; guessed from the name when omitted."
     )
 
-    @model_validator(mode="after")
-    def _source_fields(self) -> DataSection:
-        if self.path is None and not (self.data_source == "database" and self.query):
-            raise ValueError("path is required (for a database: a table name, or give query)")
-        if self.data_source == "dvc" and not self.repo:
-            raise ValueError("repo is required when data_source is dvc")
-        if self.data_source != "dvc" and (self.repo or self.rev):
-            raise ValueError("repo and rev are only for data_source dvc")
-        if self.query is not None and self.data_source != "database":
-            raise ValueError("query is only for data_source database")
-        return self
+    @field_validator("query")
+    @classmethod
+    def _query_for_databases(cls, query: str | None, info: ValidationInfo) -> str | None:
+        if query is not None and info.data.get("data_source") != "database":
+            raise ValueError("a query is only for data_source database")
+        return query
+
+    @field_validator("path")
+    @classmethod
+    def _path_needed(cls, path: str | None, info: ValidationInfo) -> str | None:
+        if path is None and not (info.data.get("data_source") == "database" and info.data.get("query")):
+            raise ValueError("required (for a database: a table name, or give query)")
+        return path
+
+    @field_validator("repo", "rev")
+    @classmethod
+    def _dvc_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        dvc = info.data.get("data_source") == "dvc"
+        if info.field_name == "repo" and dvc and not value:
+            raise ValueError("required when data_source is dvc: the DVC repository (git URL or directory)")
+        if value and not dvc:
+            raise ValueError("only for data_source dvc")
+        return value
 
 
 class EvaluationSection(Input):
@@ -170,10 +199,7 @@ class DeploymentSection(Input):
     resource_limits: Resources = Field(default_factory=Resources, description="Per replica.")
     deploy_if_trained_success: bool = Field(default=False, description="Deploy when the run succeeds.")
 
-    @model_validator(mode="after")
-    def _requests_within_limits(self) -> DeploymentSection:
-        _check_limits(self.resource_requests, self.resource_limits)
-        return self
+    _limits = field_validator("resource_limits")(_within_limits)
 
 
 class WorkflowParams(Input):

@@ -26,7 +26,10 @@ def read_frame(spec: DataSpec) -> pd.DataFrame:
 
     url = os.environ.get("MLOPS_DATA_DATABASE_URL")
     if not url:
-        raise DataError(f"{spec.where}: MLOPS_DATA_DATABASE_URL is not set, so no database can be reached")
+        raise DataError(
+            f"{spec.where}: no database URL is set: an admin sets database_url in Settings, data sources "
+            "(MLOPS_DATA_DATABASE_URL when the trainer runs on its own)"
+        )
     statement = _statement(spec)
     try:
         engine = sa.create_engine(url)

@@ -74,13 +74,33 @@ def _fetch(spec: DataSpec, workdir: Path) -> Path:
     except PermissionError as error:
         raise DataError(f"{spec.where}: access denied ({error})") from None
     except Exception as error:  # storage clients raise many kinds; all mean "could not fetch"
-        raise DataError(f"{spec.where}: could not be fetched ({type(error).__name__}: {error})") from None
+        raise DataError(
+            f"{spec.where}: could not be fetched ({type(error).__name__}: {error}){_hint(spec)}"
+        ) from None
+
+
+def _hint(spec: DataSpec) -> str:
+    """What to set when a fetch failed without any credentials or endpoint configured."""
+    if spec.data_source == "s3" and not any(
+        os.environ.get(f"{DATA_S3}_{n}") for n in ("ENDPOINT_URL", "ACCESS_KEY_ID")
+    ):
+        return (
+            "; no S3 endpoint or credentials are set, so AWS was tried anonymously: "
+            "an admin sets them in Settings, data sources (s3_endpoint_url, s3_access_key_id, ...)"
+        )
+    return ""
 
 
 def _filesystem(spec: DataSpec) -> tuple[Any, str]:
     if spec.data_source == "s3":
         return s3_filesystem(DATA_S3), spec.path.removeprefix("s3://")
     if spec.data_source == "gcs":
+        if not os.environ.get("MLOPS_DATA_GCS_TOKEN") and not os.environ.get("MLOPS_DATA_GCS_ENDPOINT_URL"):
+            # Without them gcsfs retries Google's default credentials for minutes before failing.
+            raise DataError(
+                f"{spec.where}: no GCS service account is set: an admin sets it in Settings, "
+                "data sources (gcs_service_account_json)"
+            )
         return gcs_filesystem(), spec.path.removeprefix("gs://").removeprefix("gcs://")
     if spec.data_source == "dvc":
         return _dvc_filesystem(spec), spec.path

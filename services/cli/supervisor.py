@@ -196,7 +196,7 @@ class Supervisor:
         if self.generated_admin_password:
             self.say(
                 f"Sign in as admin with password {self.generated_admin_password}  "
-                "(shown once, stored only as a hash: change it under Users)"
+                "(shown once, stored only as a hash: change it with PATCH /api/users/{id})"
             )
         else:
             self.say("Sign in as admin with the password in MLOPS_ADMIN_PASSWORD")
@@ -209,7 +209,10 @@ class Supervisor:
             self.home / "runs", "the platform was stopped (mlops up ended) while it trained"
         )
         if stopped:
-            self.say(f"stopped {stopped} trainer(s); their runs fail with that reason on the next start")
+            self.say(
+                f"stopped {stopped} running trainer(s): their runs show as failed "
+                "(the platform was stopped while they trained) when it starts again"
+            )
         for child in self.children:
             if child.name == "nats" and child.process is not None:
                 await terminate(child.process)

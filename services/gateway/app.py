@@ -58,7 +58,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=lambda route: route.name,
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        uploads=(registry.UPLOAD_PATH, settings.max_upload_bytes),
+    )
     problems.install(app)
     app.add_exception_handler(system.CommandRejectedError, _rejected)
     app.include_router(health_router(gateway.readiness))

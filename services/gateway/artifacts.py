@@ -34,7 +34,11 @@ async def _s3_options(gateway: Gateway) -> dict[str, Any]:
     platform_settings = gateway.platform_settings
     if platform_settings is None:
         raise Unavailable("the settings are not loaded yet")
-    values = (await platform_settings.reveal("artifact_store", None)).values
+    return s3_options((await platform_settings.reveal("artifact_store", None)).values)
+
+
+def s3_options(values: dict[str, Any]) -> dict[str, Any]:
+    """fsspec options for the S3 artifact store described by the ``artifact_store`` settings."""
     options: dict[str, Any] = {"key": values.get("access_key_id"), "secret": values.get("secret_access_key")}
     client: dict[str, Any] = {}
     if values.get("s3_endpoint_url"):

@@ -65,6 +65,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/models/{name}"): "editor",
     ("PUT", "/api/models/{name}/aliases/{alias}"): "editor",
     ("DELETE", "/api/models/{name}/aliases/{alias}"): "editor",
+    ("POST", "/api/models/{name}/versions"): "editor",
     ("GET", "/api/model-versions/compare"): "viewer",
     ("GET", "/api/model-versions/{model_id}"): "viewer",
     ("PATCH", "/api/model-versions/{model_id}"): "editor",

@@ -50,9 +50,17 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 async def _validation(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in error.errors()]
+    errors = [{"field": _field(e["loc"]), "message": _message(e)} for e in error.errors()]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-    return problem(422, detail, "invalid_request", errors=errors)
+    return problem(
+        422, detail, "invalid_request", field=errors[0]["field"] if errors else None, errors=errors
+    )
+
+
+def _message(error: Any) -> str:
+    """Pydantic's message without its 'Value error, ' prefix (our validators' own words)."""
+    message: str = error["msg"]
+    return message.removeprefix("Value error, ")
 
 
 async def _platform(_request: Request, error: Exception) -> JSONResponse:

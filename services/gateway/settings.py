@@ -36,6 +36,9 @@ class GatewaySettings(ServiceSettings):
         default=5, ge=1, description="Wrong passwords for one user within a minute before logins are refused."
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body accepted.")
+    max_upload_bytes: int = Field(
+        default=1 << 30, ge=1024, description="Largest model upload (a zip) accepted."
+    )
     web_dist: Path = Field(
         default=Path(__file__).resolve().parents[2] / "web" / "dist",
         description="Built web UI served at /.",

@@ -24,8 +24,12 @@ class Versions:
         assert isinstance(request, RegisterModelVersion)
         session = uow.session
         existing = (
-            await session.scalars(select(ModelVersion).where(ModelVersion.run_id == request.run_id))
-        ).one_or_none()
+            (
+                await session.scalars(select(ModelVersion).where(ModelVersion.run_id == request.run_id))
+            ).one_or_none()
+            if request.run_id is not None
+            else None
+        )
         if existing is not None:
             # The same run registered again (a redelivered or repeated command): same version.
             model = await session.get(RegisteredModel, existing.registered_model_id)
@@ -77,7 +81,7 @@ class Versions:
                 from_status=None,
                 to_status="registered",
                 actor=command.actor.id,
-                note=f"from run {request.run_id}",
+                note=f"from run {request.run_id}" if request.run_id else "uploaded",
                 at=now,
             )
         )

@@ -46,9 +46,9 @@ def plan(params: WorkflowParams, job_id: str, home: Path) -> Plan:
         model_type.name, {k: v for k, v in asked.items() if v is not None}
     )
     if errors:
-        first = errors[0]
+        fields = [f"{PREFIX}.training.{e.field}" for e in errors]
         raise InvalidRequest(
-            "; ".join(f"{e.field}: {e.message}" for e in errors[:5]), field=f"{PREFIX}.training.{first.field}"
+            "; ".join(f"{f}: {e.message}" for f, e in zip(fields, errors[:5], strict=False)), field=fields[0]
         )
     filled = params.model_dump(mode="json")
     filled["model_name"] = params.model_name or model_type.name

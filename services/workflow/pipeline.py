@@ -150,6 +150,7 @@ class Pipeline:
         run.cancelled_by = command.actor.id
         run.error = request.reason
         if run.status == "queued":
+            await self.note(run, f"cancelled by {command.actor.id} before it started")
             await self.cancelled(uow, run)
             return {"job_id": run.id, "status": "cancelled"}
         # The watcher of the run stops the trainer (seconds, outside this transaction).
@@ -262,7 +263,11 @@ class Pipeline:
         step = run.step or "register"
         run.pending_command = None
         if isinstance(outcome, CommandRejected):
-            await self.failed(uow, run, step, f"{step}_rejected", outcome.reason)
+            reason = outcome.reason
+            if outcome.code == "unsupported":
+                service = outcome.command_type.split(".", 1)[0]
+                reason = f"the {service} service of this platform version cannot {step} models yet ({reason})"
+            await self.failed(uow, run, step, f"{step}_rejected", reason)
             return
         if step == "register":
             run.model_id = str(outcome.result.get("model_id"))

@@ -96,6 +96,12 @@ class Trainers:
             adopted = await repository.adopt(self.owner, now, self.lease)
         for run_id in adopted:
             log.warning("adopted run %s: its watcher went silent", run_id)
+            async with self.service.unit_of_work() as uow:
+                run = await RunRepository(uow.session).get(run_id)
+                if run is not None:
+                    await self.pipeline.note(
+                        run, f"watched by {self.owner} now (the previous watcher went silent)"
+                    )
 
     async def _owned(self) -> list[Run]:
         async with self.service.unit_of_work() as uow:
@@ -115,7 +121,7 @@ class Trainers:
         assert self.service.bus is not None
         try:
             artifact_uri, env = await job_storage(
-                self.service.bus, self.service.source, run.id, self.settings.home
+                self.service.bus, self.service.source, run.id, self.settings.artifacts_path()
             )
         except TransientError as error:
             log.warning("run %s waits: %s", run.id, error)

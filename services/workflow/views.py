@@ -66,6 +66,7 @@ class RunViews:
             runtime=run.runtime,
             error_code=run.error_code,
             cancelled_by=run.cancelled_by,
+            cancel_reason=run.error if run.cancelled_by else None,
         )
 
     async def logs(self, query: Envelope) -> LogChunk:

@@ -441,7 +441,7 @@ class TestValidation:
         assert response.status_code == 422
         assert response.json()["errors"][0] == {
             "field": "kubeconfig",
-            "message": "Value error, must be at most 262144 characters",
+            "message": "must be at most 262144 characters",
         }
 
     async def test_an_unknown_group_and_a_body_that_is_not_json(self, platform: Any) -> None:

@@ -47,6 +47,7 @@ class TestCancel:
             again = await platform.http.post(f"/api/workflows/runs/{job_id}/cancel")
         assert gone <= 5
         assert run["status"] == "cancelled" and run["cancelled_by"] == "admin"
+        assert run["cancel_reason"] == "wrong data"
         assert [s["status"] for s in run["steps"]] == ["cancelled", "cancelled", "cancelled", "skipped"]
         assert run["epochs"] == []
         assert "cancelled by admin" in logs["text"] and logs["complete"]

@@ -27,7 +27,9 @@ async def run_events(ws: Any, job_id: str, last: str, timeout: float = 120) -> l
 
 
 class TestExecute:
-    async def test_a_tabular_run_trains_evaluates_and_registers(self, workflow_platform: Any) -> None:
+    async def test_a_tabular_run_trains_evaluates_and_registers(
+        self, workflow_platform: Any, tmp_path: Any
+    ) -> None:
         async with workflow_platform() as platform:
             topics = "?topics=workflow.run.>,registry.model_version.>"
             async with websockets.connect(
@@ -51,6 +53,7 @@ class TestExecute:
         assert run["model_id"] and run["dataset"]["sha256"]
         assert run["workflow_params"]["data"]["path"].endswith("breast_cancer.csv")
         assert run["duration_seconds"] > 0 and run["end_time"] >= run["start_time"]
+        assert run["artifact_uri"] == str(tmp_path / "home" / "artifacts" / "runs" / job_id)
 
         types = [f["type"] for f in seen if f["data"].get("job_id", f["data"].get("run_id")) == job_id]
         first = {t: types.index(t) for t in reversed(types)}
@@ -138,4 +141,4 @@ class TestFailures:
             ("deploy", "failed"),
         ]
         assert run["model_id"] and run["error_code"] == "deploy_rejected"
-        assert "infra.deployment.create.v1" in run["error"]
+        assert "the infra service of this platform version cannot deploy models yet" in run["error"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -16,6 +16,7 @@ from contracts.registry import (
     LINEAGE_GET,
     MODEL_GET,
     MODEL_LIST,
+    MODEL_REGISTER,
     MODEL_UPDATE,
     VERSION_ARCHIVE,
     VERSION_COMPARE,
@@ -35,6 +36,7 @@ from contracts.registry import (
     ModelDetail,
     ModelSummary,
     PromoteVersion,
+    RegisterModelVersion,
     RemoveAlias,
     RollbackVersion,
     SearchVersions,
@@ -47,6 +49,8 @@ from contracts.registry import (
     VersionView,
 )
 from contracts.workflow_params import Namespace, Resources
+from ml import catalog
+from services.gateway import uploads
 from services.gateway.artifacts import artifact_archive
 from services.gateway.auth.http import CurrentActor
 from services.gateway.commands import CommandView
@@ -56,6 +60,8 @@ from services.gateway.routes.system import respond
 from services.kit.errors import InvalidRequest
 
 router = APIRouter(prefix="/api", tags=["registry"])
+UPLOAD_PATH = r"/api/models/[^/]+/versions"
+"""Where model zips are uploaded: bodies there may be up to MLOPS_MAX_UPLOAD_BYTES."""
 
 ModelIdPath = Annotated[str, Path(min_length=1, max_length=100, description="A version's model_id.")]
 NamePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", description="Model name.")]
@@ -275,6 +281,42 @@ async def remove_alias(
 ) -> CommandView:
     command = RemoveAlias(model_name=name, alias=alias)
     return respond(await gateway.commands.issue(ALIAS_REMOVE, command, actor, f"{name}@{alias}"), response)
+
+
+@router.post(
+    "/models/{name}/versions",
+    summary="Register an uploaded model: the body is a zip of its files (application/zip).",
+    responses=ACCEPTED,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def upload_version(
+    name: NamePath,
+    request: Request,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    response: Response,
+    model_type: Annotated[str, Query(min_length=1, max_length=100, description="Model type of the catalog.")],
+    description: Annotated[str | None, Query(max_length=5000, description="For people.")] = None,
+) -> CommandView:
+    body, sha256 = await uploads.receive(request, gateway.settings.max_upload_bytes)
+    upload = await uploads.store(gateway, body, sha256, model_type)
+    command = RegisterModelVersion(
+        model_name=name,
+        model_type=model_type,
+        source="upload",
+        artifact_uri=upload.artifact_uri,
+        metrics=upload.metrics,
+        input_signature=upload.signature or catalog.get(model_type).input_signature,
+        dataset=upload.dataset,
+        tags={"upload_sha256": sha256},
+        description=description,
+    )
+    return respond(await gateway.commands.issue(MODEL_REGISTER, command, actor, name), response)
 
 
 # Versions ------------------------------------------------------------------------------------

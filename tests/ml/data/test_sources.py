@@ -178,7 +178,7 @@ class TestDatabase:
 
     def test_needs_the_url_from_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv("MLOPS_DATA_DATABASE_URL", raising=False)
-        with pytest.raises(DataError, match="MLOPS_DATA_DATABASE_URL is not set"):
+        with pytest.raises(DataError, match="no database URL is set: an admin sets database_url in Settings"):
             read_table(spec(data_source="database", path="anything"))
 
 
@@ -221,4 +221,12 @@ class TestGcs:
     def test_token_that_is_not_json(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("MLOPS_DATA_GCS_TOKEN", "not json")
         with pytest.raises(DataError, match=r"gcs gs://b/a\.csv: MLOPS_DATA_GCS_TOKEN is not valid JSON"):
+            read_table(spec(data_source="gcs", path="gs://b/a.csv"))
+
+    def test_without_credentials_it_says_where_to_set_them(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        for name in ("MLOPS_DATA_GCS_TOKEN", "MLOPS_DATA_GCS_ENDPOINT_URL"):
+            monkeypatch.delenv(name, raising=False)
+        with pytest.raises(
+            DataError, match=r"gcs gs://b/a\.csv: no GCS service account is set: an admin sets"
+        ):
             read_table(spec(data_source="gcs", path="gs://b/a.csv"))
