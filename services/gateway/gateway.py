@@ -157,6 +157,16 @@ async def ask(
     gateway: Gateway, message_type: str, data: BaseModel, actor: Actor, timeout: float = 5.0
 ) -> Any:
     """The reply of a query to the owning service, on behalf of ``actor``; ``QueryFailed`` otherwise."""
+    reply = await ask_data(gateway, message_type, data, actor, timeout)
+    model = spec(message_type).reply
+    assert model is not None
+    return model.model_validate(reply)
+
+
+async def ask_data(
+    gateway: Gateway, message_type: str, data: BaseModel, actor: Actor, timeout: float = 5.0
+) -> Any:
+    """Like :func:`ask`, the reply as parsed JSON, not validated again (for long lists passed on)."""
     assert gateway.service.bus is not None
     query = spec(message_type)
     envelope = query.envelope(source=gateway.service.source, correlation_id=new_id(), actor=actor, data=data)
@@ -168,5 +178,4 @@ async def ask(
             error.reason if error else f"{query.service} did not answer",
             error.status if error else 503,
         )
-    assert query.reply is not None
-    return query.reply.model_validate(reply.data)
+    return reply.data

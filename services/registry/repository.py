@@ -5,11 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, func, select
+from sqlalchemy import ColumnElement, Float, Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registry import ListModels, SearchVersions
 from services.registry.models import ModelAlias, ModelVersion, RegisteredModel, VersionChange
+
+LISTED = (
+    ModelVersion.id,
+    ModelVersion.model_name,
+    ModelVersion.version,
+    ModelVersion.status,
+    ModelVersion.model_type,
+    ModelVersion.run_id,
+    ModelVersion.metrics,
+    ModelVersion.tags,
+    ModelVersion.created_at,
+    ModelVersion.created_by,
+)
+"""The columns a version list shows."""
 
 
 class RegistryRepository:
@@ -79,17 +93,18 @@ class RegistryRepository:
         )
         return list(await self.session.scalars(query))
 
-    async def search(self, request: SearchVersions) -> tuple[list[ModelVersion], int]:
+    async def search(self, request: SearchVersions) -> tuple[list[Row[Any]], int]:
+        """The page of versions as rows of :data:`LISTED` columns (no big JSON columns), and the total."""
         conditions = _version_conditions(request)
         total = await self.session.scalar(select(func.count()).select_from(ModelVersion).where(*conditions))
         query = (
-            select(ModelVersion)
+            select(*LISTED)
             .where(*conditions)
             .order_by(*_version_order(request))
             .limit(request.limit)
             .offset(request.offset)
         )
-        return list(await self.session.scalars(query)), int(total or 0)
+        return list((await self.session.execute(query)).all()), int(total or 0)
 
     async def models(self, request: ListModels) -> tuple[list[RegisteredModel], int]:
         conditions: list[ColumnElement[bool]] = []

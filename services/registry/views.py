@@ -41,9 +41,9 @@ class RegistryViews:
             raise InvalidRequest("sorting by metric needs metric (e.g. test_accuracy)", field="metric")
         async with self.service.unit_of_work() as uow:
             repository = RegistryRepository(uow.session)
-            versions, total = await repository.search(request)
-            aliases = await repository.aliases(v.id for v in versions)
-        return VersionPage(items=[_view(v, aliases) for v in versions], total=total)
+            rows, total = await repository.search(request)
+            aliases = await repository.aliases(row.id for row in rows)
+        return VersionPage.model_construct(items=[_view(row, aliases) for row in rows], total=total)
 
     async def version(self, query: Envelope) -> VersionDetail:
         request = query.data
@@ -152,11 +152,12 @@ class RegistryViews:
         )
 
 
-def _view(version: ModelVersion, aliases: dict[str, list[str]]) -> VersionView:
-    return VersionView(**_fields(version, aliases))
+def _view(version: Any, aliases: dict[str, list[str]]) -> VersionView:
+    """The list view of a version (an entity, or a row of the listed columns)."""
+    return VersionView.model_construct(**_fields(version, aliases))
 
 
-def _fields(version: ModelVersion, aliases: dict[str, list[str]]) -> dict[str, Any]:
+def _fields(version: Any, aliases: dict[str, list[str]]) -> dict[str, Any]:
     return {
         "model_id": version.id,
         "model_name": version.model_name,
