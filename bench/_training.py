@@ -13,6 +13,7 @@ import json
 import math
 import os
 import platform
+import resource
 import signal
 import subprocess
 import sys
@@ -87,6 +88,7 @@ class TrainerRun:
     returncode: int | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     cpu: float = float("nan")  # CPU seconds of the trainer process
+    others: float = float("nan")  # CPU s of every other process on the machine meanwhile (noise)
     cpu_platform: dict[str, float] = field(
         default_factory=dict
     )  # CPU s per (idle) platform process meanwhile
@@ -135,6 +137,20 @@ class TrainerRun:
         return f"{event.get('error')}: {event.get('reason')}" if event else f"exit code {self.returncode}"
 
 
+def busy_cpu() -> float:
+    """CPU seconds the whole machine has been busy (all cores, /proc/stat: user to softirq, and steal)."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def own_cpu() -> float:
+    """CPU seconds of this bench process (its WebSocket follower, polling)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 _running: set[int] = set()  # process groups of trainers this bench started and not yet reaped
 
 
@@ -148,6 +164,7 @@ def run_trainer(
     env.update(thread_env(int(job["threads"])))
     platform_pids = platform_pids or {}
     before = {name: cpu_seconds(pid) for name, pid in platform_pids.items()}
+    box, mine = busy_cpu(), own_cpu()
     with open(workdir / f"{job['job_id']}.log", "wb") as log:
         run = TrainerRun(spawned=time.time())
         proc = subprocess.Popen(
@@ -176,6 +193,8 @@ def run_trainer(
             run.returncode = proc.wait()
             _running.discard(proc.pid)
     run.cpu_platform = {name: cpu_seconds(pid) - before[name] for name, pid in platform_pids.items()}
+    used = busy_cpu() - box - (own_cpu() - mine)
+    run.others = used - run.cpu - sum(run.cpu_platform.values())
     return run
 
 
@@ -244,6 +263,7 @@ class PlatformRun:
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per platform process during the run
     trainer_pid: int = 0  # the trainer's Python process (its `started` event's pid)
     trainer_cpu: float = float("nan")  # its CPU seconds, last sampled while it ran (every <= 0.2 s)
+    others: float = float("nan")  # CPU s of every other process on the machine meanwhile (noise)
 
     def at(self, kind: str) -> float:
         event = next((e for e in self.events if e.get("event") == kind), None)
@@ -310,6 +330,7 @@ async def platform_run(
             pass
         body = {"workflow_params": {"model_type": MODEL_TYPE, "training": training}}
         cpu_before = {name: cpu_seconds(pid) for name, pid in names.items()}
+        box, mine = busy_cpu(), own_cpu()
         run = PlatformRun(clicked=time.time())
         answer = await asyncio.to_thread(_request, plat, "POST", "/api/mlops/execute_workflow", body)
         run.answered = time.time()
@@ -319,6 +340,7 @@ async def platform_run(
         run_dir = plat.home / "runs" / run.job_id
         deadline = time.monotonic() + timeout
         last_get = time.monotonic()
+        ended_by_get: dict[str, Any] | None = None
         while not run.status:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"run {run.job_id} not finished after {timeout:.0f}s")
@@ -337,13 +359,18 @@ async def platform_run(
                     run.status, run.run_done, run.run_done_seen = verb, ts(frame.get("time")), seen
                     data = frame.get("data") or {}
                     run.error = str(data.get("reason") or "")
-            if not run.status and time.monotonic() - last_get > 5:  # backstop: events missed
-                last_get = time.monotonic()
+            if not run.status and ended_by_get is None and time.monotonic() - last_get > 5:
+                last_get = time.monotonic()  # backstop in case events are missed
                 detail = await asyncio.to_thread(_request, plat, "GET", f"/api/workflows/runs/{run.job_id}")
                 if detail["status"] in TERMINAL:
-                    run.status, run.error, run.via = detail["status"], detail.get("error") or "", "GET"
-                    run.run_done = run.run_done_seen = ts(detail.get("end_time")) or time.time()
+                    ended_by_get = detail  # the event may still be on its way (outbox relay): wait a little
+            if not run.status and ended_by_get is not None and time.monotonic() - last_get > 5:
+                run.status, run.via = ended_by_get["status"], "GET"
+                run.error = ended_by_get.get("error") or ""
+                run.run_done = run.run_done_seen = ts(ended_by_get.get("end_time"))
     run.cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in names.items()}
+    used = busy_cpu() - box - (own_cpu() - mine)
+    run.others = used - run.trainer_cpu - sum(run.cpu.values())
     _note_handle(run, run_dir, pgids)
     detail = _request(plat, "GET", f"/api/workflows/runs/{run.job_id}")
     run.steps = list(detail.get("steps") or [])

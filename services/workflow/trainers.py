@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 LOG_CHUNK = 64 * 1024
 PROGRESS_EVERY = 1.0
+IDLE_SECONDS = 2.0
 OUT_OF_MEMORY = (b"MemoryError", b"failed to map segment", b"Cannot allocate memory", b"std::bad_alloc")
 
 
@@ -77,15 +78,19 @@ class Trainers:
                     await self._renew()
                     renewed = time.monotonic()
                 await self._schedule()
-                for run in await self._owned():
+                owned = await self._owned()
+                for run in owned:
                     await self._tick(run)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("watching trainers failed; retrying")
+                owned = []
                 await asyncio.sleep(1)
+            # Idle, look less often: a new run wakes the loop at once.
+            interval = self.settings.watch_interval_seconds if owned else IDLE_SECONDS
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.watch_interval_seconds)
+                await asyncio.wait_for(self._wake.wait(), interval)
             self._wake.clear()
 
     async def _renew(self) -> None:
