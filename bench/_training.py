@@ -421,3 +421,12 @@ def spawn_time(pid: int) -> float:
     with open("/proc/uptime") as f:
         uptime = float(f.read().split()[0])
     return time.time() - (uptime - start_ticks / CLOCK_TICKS)
+
+
+def n(value: float, digits: int = 2) -> str:
+    """A number with a fixed number of decimals for the tables ("-" for nan)."""
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def loadavg() -> float:
+    return os.getloadavg()[0]

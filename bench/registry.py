@@ -37,9 +37,9 @@ from _mlflow import (  # noqa: E402
     _run_workers,
     mlflow_register_and_alias,
     mlflow_search,
-    mlflow_seed,
     mlflow_version,
 )
+from _mlflow_seed import mlflow_seed  # noqa: E402
 from _platform import Platform  # noqa: E402
 
 from services.kit.migrate import upgrade  # noqa: E402
