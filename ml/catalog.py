@@ -275,3 +275,22 @@ def validate_training(name: str, training: dict[str, Any]) -> tuple[dict[str, An
         for rule in model.cross_checks:
             errors.extend(rule(filled))
     return filled, errors
+
+
+def check_workflow(
+    model_type: str, training: dict[str, Any], prefix: str = "workflow_params"
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """:func:`validate_training` for a workflow's ``model_type`` and ``training`` section (its unset
+    keys left out), with field paths from the request's root (``workflow_params.training.epochs``); an
+    unknown model type is an error on ``workflow_params.model_type`` instead of an exception."""
+    if model_type not in MODEL_CONFIGURATIONS:
+        known = ", ".join(sorted(MODEL_CONFIGURATIONS))
+        return {}, [FieldError(f"{prefix}.model_type", f"unknown model type {model_type!r}; known: {known}")]
+    asked = {k: v for k, v in training.items() if k in ("epochs", "batch_size", "params") and v is not None}
+    resolved, errors = validate_training(model_type, asked)
+    return resolved, [FieldError(f"{prefix}.training.{e.field}", e.message) for e in errors]
+
+
+def describe(errors: list[FieldError]) -> str:
+    """The first few errors as one line: ``field: message; field: message``."""
+    return "; ".join(f"{e.field}: {e.message}" for e in errors[:5])

@@ -22,15 +22,10 @@ from starlette.requests import Request
 from ml import catalog
 from services.gateway.artifacts import s3_options
 from services.gateway.gateway import Gateway
-from services.kit.errors import InvalidRequest, PlatformError
+from services.kit.errors import InvalidRequest
 
 MAX_FILES = 1000
 REQUIRED = {"pytorch": ("model.pt", "model.json"), "sklearn": ("model.joblib",)}
-
-
-class UploadTooLarge(PlatformError):
-    code = "body_too_large"
-    status = 413
 
 
 @dataclass
@@ -44,15 +39,11 @@ class Upload:
     dataset: dict[str, Any] = field(default_factory=dict)
 
 
-async def receive(request: Request, max_bytes: int) -> tuple[IO[bytes], str]:
-    """The request body in a spooled file, and its sha256; 413 past ``max_bytes``."""
+async def receive(request: Request) -> tuple[IO[bytes], str]:
+    """The request body in a spooled file, and its sha256 (``BodyLimit`` bounds its size)."""
     spooled = tempfile.SpooledTemporaryFile(max_size=16 * 2**20)
-    digest, size = hashlib.sha256(), 0
+    digest = hashlib.sha256()
     async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            spooled.close()
-            raise UploadTooLarge(f"uploads are limited to {max_bytes} bytes", field="body")
         digest.update(chunk)
         await asyncio.to_thread(spooled.write, chunk)
     spooled.seek(0)

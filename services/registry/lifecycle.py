@@ -227,17 +227,7 @@ class Lifecycle:
         before = version.status
         version.status = status
         model.updated_at = utcnow()
-        uow.session.add(
-            VersionChange(
-                version_id=version.id,
-                action=action,
-                from_status=before,
-                to_status=status,
-                actor=command.actor.id,
-                note=note,
-                at=utcnow(),
-            )
-        )
+        self._note(uow, command, version, action, note, before)
         changed = VersionStatusChanged.model_validate(
             {
                 "model_id": version.id,
@@ -252,13 +242,20 @@ class Lifecycle:
         uow.record(self.service.event(VERSION_STATUS_CHANGED, command, changed))
 
     def _note(
-        self, uow: UnitOfWork, command: Envelope, version: ModelVersion, action: str, note: str
+        self,
+        uow: UnitOfWork,
+        command: Envelope,
+        version: ModelVersion,
+        action: str,
+        note: str | None,
+        before: str | None = None,
     ) -> None:
+        """An entry of the version's timeline (``before``: its status before a move; none for a note)."""
         uow.session.add(
             VersionChange(
                 version_id=version.id,
                 action=action,
-                from_status=version.status,
+                from_status=before or version.status,
                 to_status=version.status,
                 actor=command.actor.id,
                 note=note,

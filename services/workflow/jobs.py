@@ -33,23 +33,11 @@ class Plan:
 
 def plan(params: WorkflowParams, job_id: str, home: Path) -> Plan:
     """The run ``params`` describe; ``InvalidRequest`` naming the field when the model type refuses them."""
-    try:
-        model_type = catalog.get(params.model_type)
-    except catalog.UnknownModelType:
-        known = ", ".join(sorted(catalog.MODEL_CONFIGURATIONS))
-        raise InvalidRequest(
-            f"unknown model type {params.model_type!r}; known: {known}", field=f"{PREFIX}.model_type"
-        ) from None
-    training = params.training
-    asked = {"epochs": training.epochs, "batch_size": training.batch_size, "params": training.params}
-    resolved, errors = catalog.validate_training(
-        model_type.name, {k: v for k, v in asked.items() if v is not None}
-    )
+    resolved, errors = catalog.check_workflow(params.model_type, params.training.model_dump(), PREFIX)
     if errors:
-        fields = [f"{PREFIX}.training.{e.field}" for e in errors]
-        raise InvalidRequest(
-            "; ".join(f"{f}: {e.message}" for f, e in zip(fields, errors[:5], strict=False)), field=fields[0]
-        )
+        raise InvalidRequest(catalog.describe(errors), field=errors[0].field)
+    model_type = catalog.get(params.model_type)
+    training = params.training
     filled = params.model_dump(mode="json")
     filled["model_name"] = params.model_name or model_type.name
     filled["training"].update(resolved)

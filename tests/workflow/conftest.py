@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -76,12 +74,3 @@ async def until(
 
 async def finished(http: httpx.AsyncClient, job_id: str, timeout: float = 120) -> dict[str, Any]:
     return await until(http, job_id, lambda run: run["status"] in TERMINAL, timeout)
-
-
-async def settle(seconds: float = 0.2) -> None:
-    await asyncio.sleep(seconds)
-
-
-def copy_tree(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target)
-    return target

@@ -249,7 +249,7 @@ async def upload_version(
     model_type: Annotated[str, Query(min_length=1, max_length=100, description="Model type of the catalog.")],
     description: Annotated[str | None, Query(max_length=5000, description="For people.")] = None,
 ) -> CommandView:
-    body, sha256 = await uploads.receive(request, gateway.settings.max_upload_bytes)
+    body, sha256 = await uploads.receive(request)
     upload = await uploads.store(gateway, body, sha256, model_type)
     command = RegisterModelVersion(
         model_name=name,

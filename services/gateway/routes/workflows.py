@@ -197,18 +197,6 @@ async def cancel_run(
 
 def _check(params: WorkflowParams) -> None:
     """The model type's own rules, answered at once (the workflow service checks them again)."""
-    if params.model_type not in catalog.MODEL_CONFIGURATIONS:
-        known = ", ".join(sorted(catalog.MODEL_CONFIGURATIONS))
-        raise InvalidRequest(
-            f"unknown model type {params.model_type!r}; known: {known}", field="workflow_params.model_type"
-        )
-    training = params.training
-    asked = {"epochs": training.epochs, "batch_size": training.batch_size, "params": training.params}
-    _, errors = catalog.validate_training(
-        params.model_type, {k: v for k, v in asked.items() if v is not None}
-    )
+    _, errors = catalog.check_workflow(params.model_type, params.training.model_dump())
     if errors:
-        raise InvalidRequest(
-            "; ".join(f"{e.field}: {e.message}" for e in errors[:5]),
-            field=f"workflow_params.training.{errors[0].field}",
-        )
+        raise InvalidRequest(catalog.describe(errors), field=errors[0].field)
