@@ -74,7 +74,8 @@ GRANTS: Final[Mapping[str, Grant]] = {
         publish=(SECRETS_QUERY, "cmd.registry.model.register", "cmd.infra.deployment.create"),
     ),
     "registry": Grant(),  # no secrets: it only keeps models, metrics, lineage
-    "infra": Grant(publish=(SECRETS_QUERY,)),  # cluster credentials
+    # Cluster and artifact store credentials; the version a deployment serves comes from the registry.
+    "infra": Grant(publish=(SECRETS_QUERY, "qry.registry.model_version.get")),
     "assistant": Grant(publish=(SECRETS_QUERY,)),  # LLM API keys
 }
 

@@ -27,6 +27,7 @@ from services.cli.nats_auth import generate_passwords
 from services.cli.natsd import nats_server_config_argv, write_embedded_config
 from services.cli.ports import free_port, port_in_use, wait_listening
 from services.gateway.gateway import ADMIN_CREATED
+from services.infra.local import stop_replicas
 from services.workflow.runtime.local import stop_trainers
 
 NATS_CREDENTIALS = ("MLOPS_NATS_USER", "MLOPS_NATS_PASSWORD")
@@ -212,6 +213,11 @@ class Supervisor:
             self.say(
                 f"stopped {stopped} running trainer(s): their runs show as failed "
                 "(the platform was stopped while they trained) when it starts again"
+            )
+        served = await stop_replicas(self.home / "deployments")
+        if served:
+            self.say(
+                f"stopped {served} inference replica(s): their deployments start again with the platform"
             )
         for child in self.children:
             if child.name == "nats" and child.process is not None:

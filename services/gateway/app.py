@@ -15,7 +15,17 @@ from services.gateway.commands import record_outcome
 from services.gateway.gateway import Gateway
 from services.gateway.limits import BodyLimit
 from services.gateway.models import KIT, Base
-from services.gateway.routes import audit, auth, events, registry, system, users, workflows
+from services.gateway.routes import (
+    alerts,
+    audit,
+    auth,
+    deployments,
+    events,
+    registry,
+    system,
+    users,
+    workflows,
+)
 from services.gateway.routes import settings as settings_api
 from services.gateway.settings import GatewaySettings
 from services.kit import __version__
@@ -61,7 +71,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,
-        uploads=(registry.UPLOAD_PATH, settings.max_upload_bytes),
+        larger=[
+            (registry.UPLOAD_PATH, settings.max_upload_bytes),
+            (deployments.INFERENCE_PATH, settings.max_inference_bytes),
+        ],
     )
     problems.install(app)
     app.add_exception_handler(system.CommandRejectedError, _rejected)
@@ -74,6 +87,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         events.router,
         workflows.router,
         registry.router,
+        deployments.router,
+        alerts.router,
     ):
         app.include_router(router)
     settings_api.install(app, service, settings)

@@ -17,6 +17,7 @@ from services.gateway.auth.service import AuthService
 from services.gateway.commands import CommandBook
 from services.gateway.hub import EventHub
 from services.gateway.platform_settings.service import SettingsService
+from services.gateway.proxy import InferenceProxy
 from services.gateway.replicas import ReplicaTracker
 from services.gateway.settings import GatewaySettings
 from services.kit.errors import PlatformError, Unavailable
@@ -62,6 +63,7 @@ class Gateway:
         self.auth = AuthService(service, settings.session_hours, settings.login_failures_per_minute)
         self.platform_settings: SettingsService | None = None
         """The settings and their secrets (set when the settings API is installed)."""
+        self.inference = InferenceProxy(self)
 
     @property
     def commands(self) -> CommandBook:
@@ -89,6 +91,7 @@ class Gateway:
             log.error("there are no users and MLOPS_ADMIN_PASSWORD is not set: nobody can sign in")
 
     async def stop(self) -> None:
+        await self.inference.close()
         if self.hub is not None:
             await self.hub.stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,19 +16,19 @@ class BodyTooLarge(Exception):
 class BodyLimit:
     """ASGI middleware refusing bodies over ``max_bytes`` (declared or streamed)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, uploads: tuple[str, int] | None = None) -> None:
-        """``uploads``: a path pattern (regex) whose bodies may reach a larger size (model uploads)."""
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Sequence[tuple[str, int]] = ()) -> None:
+        """``larger``: path patterns (regex) whose bodies may reach another size (model uploads,
+        inference requests)."""
         self.app = app
         self.max_bytes = max_bytes
-        self.uploads = (re.compile(uploads[0]), uploads[1]) if uploads else None
+        self.larger = [(re.compile(pattern), size) for pattern, size in larger]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
-        if self.uploads is not None and self.uploads[0].fullmatch(scope.get("path", "")):
-            limit = self.uploads[1]
+        path = scope.get("path", "")
+        limit = next((size for pattern, size in self.larger if pattern.fullmatch(path)), self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(send, limit)

@@ -73,6 +73,21 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/model-versions/{model_id}/archive"): "editor",
     ("GET", "/api/model-versions/{model_id}/artifact"): "editor",
     ("GET", "/api/lineage"): "viewer",
+    # deployments, monitoring and alerts; predictions change nothing, so viewers may make them
+    ("GET", "/api/deployments"): "viewer",
+    ("GET", "/api/deployments/{deployment_id}"): "viewer",
+    ("POST", "/api/deployments/{deployment_id}/scale"): "editor",
+    ("POST", "/api/deployments/{deployment_id}/rollout"): "editor",
+    ("DELETE", "/api/deployments/{deployment_id}"): "editor",
+    ("GET", "/api/deployments/{deployment_id}/metrics"): "viewer",
+    ("GET", "/api/monitoring/metrics"): "viewer",
+    ("GET", "/api/deployments/{deployment_id}/v2/{path}"): "viewer",
+    ("POST", "/api/deployments/{deployment_id}/v2/{path}"): "viewer",
+    ("POST", "/api/deployments/{deployment_id}/predict"): "viewer",
+    ("GET", "/api/alerts"): "viewer",
+    ("GET", "/api/alerts/{alert_id}"): "viewer",
+    ("POST", "/api/alerts/{alert_id}/acknowledge"): "editor",
+    ("POST", "/api/alerts/{alert_id}/resolve"): "editor",
 }
 
 WEBSOCKETS: dict[str, Rule] = {"/ws/events": "viewer"}
@@ -85,12 +100,16 @@ TOPICS: list[tuple[str, Rule]] = [
     ("workflow.run.>", "viewer"),  # one run: workflow.run.*.<job_id>; logs carry no credentials
     ("registry.model_version.>", "viewer"),
     ("registry.model.>", "viewer"),
+    ("infra.deployment.>", "viewer"),  # one deployment: infra.deployment.*.<deployment_id>
+    ("infra.alert.>", "viewer"),
 ]
 """Event topics (subjects without ``evt.``), first match wins."""
 
 
 def route_rule(method: str, path: str) -> Rule | None:
-    return ROUTES.get((method, path))
+    """The rule of a route by its template; ``{name:path}`` parameters are written ``{name}``
+    in the table (as OpenAPI writes them), but for the web UI's catch-all."""
+    return ROUTES.get((method, path)) or ROUTES.get((method, path.replace(":path}", "}")))
 
 
 @functools.lru_cache(maxsize=4096)

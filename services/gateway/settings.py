@@ -39,6 +39,12 @@ class GatewaySettings(ServiceSettings):
     max_upload_bytes: int = Field(
         default=1 << 30, ge=1024, description="Largest model upload (a zip) accepted."
     )
+    max_inference_bytes: int = Field(
+        default=16 << 20, ge=1024, description="Largest inference request passed on to a deployment."
+    )
+    endpoints_cache_seconds: float = Field(
+        default=1.0, ge=0, le=60, description="How long the proxy trusts a deployment's replica list."
+    )
     web_dist: Path = Field(
         default=Path(__file__).resolve().parents[2] / "web" / "dist",
         description="Built web UI served at /.",

@@ -8,13 +8,9 @@ its job file or its log.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from contracts.envelope import SYSTEM_ACTOR
-from contracts.gateway import SETTINGS_SECRET, SecretReply, SecretRequest, SettingsGroup
-from contracts.messages import spec
 from services.kit.bus import Bus
-from services.kit.errors import TransientError
+from services.kit.platform_settings import artifact_env, read_settings
 
 DATA_ENV = {
     "s3_endpoint_url": "MLOPS_DATA_S3_ENDPOINT_URL",
@@ -25,12 +21,6 @@ DATA_ENV = {
     "gcs_service_account_json": "MLOPS_DATA_GCS_TOKEN",
     "database_url": "MLOPS_DATA_DATABASE_URL",
 }
-ARTIFACT_ENV = {
-    "s3_endpoint_url": "MLOPS_ARTIFACT_S3_ENDPOINT_URL",
-    "region": "MLOPS_ARTIFACT_S3_REGION",
-    "access_key_id": "MLOPS_ARTIFACT_S3_ACCESS_KEY_ID",
-    "secret_access_key": "MLOPS_ARTIFACT_S3_SECRET_ACCESS_KEY",
-}
 
 
 async def job_storage(bus: Bus, source: str, job_id: str, artifacts: Path) -> tuple[str, dict[str, str]]:
@@ -40,25 +30,13 @@ async def job_storage(bus: Bus, source: str, job_id: str, artifacts: Path) -> tu
 
     ``TransientError`` when the gateway does not answer: the run waits rather than guess.
     """
-    store = await _settings(bus, source, "artifact_store")
-    data = await _settings(bus, source, "data_sources")
+    store = await read_settings(bus, source, "artifact_store")
+    data = await read_settings(bus, source, "data_sources")
     env = {DATA_ENV[name]: str(value) for name, value in data.items() if name in DATA_ENV and value}
     if store.get("kind") == "s3":
         uri = f"s3://{store['bucket']}/runs/{job_id}"
-        env.update({ARTIFACT_ENV[k]: str(v) for k, v in store.items() if k in ARTIFACT_ENV and v})
+        env.update(artifact_env(store))
     else:
         root = Path(store["local_path"]) if store.get("local_path") else artifacts
         uri = str(root / "runs" / job_id)
     return uri, env
-
-
-async def _settings(bus: Bus, source: str, group: SettingsGroup) -> dict[str, Any]:
-    query = spec(SETTINGS_SECRET)
-    envelope = query.envelope(
-        source=source, correlation_id=f"settings-{group}", actor=SYSTEM_ACTOR, data=SecretRequest(group=group)
-    )
-    reply = await bus.query(query, envelope, timeout=5.0)
-    if not reply.ok:
-        reason = reply.error.reason if reply.error else "no answer"
-        raise TransientError(f"cannot read the {group} settings from the gateway: {reason}")
-    return SecretReply.model_validate(reply.data).values

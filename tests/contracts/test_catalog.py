@@ -9,7 +9,21 @@ import pytest
 from contracts.catalog import DecodeError, MessageSpec
 from contracts.envelope import Actor, Payload
 from contracts.gateway import SecretRequest, SettingsChanged
-from contracts.infra import CreateDeployment
+from contracts.infra import (
+    AcknowledgeAlert,
+    AlertChanged,
+    CreateDeployment,
+    DeleteDeployment,
+    DeploymentChanged,
+    GetAlert,
+    GetDeployment,
+    ListAlerts,
+    ListDeployments,
+    MetricsSeries,
+    ResolveAlert,
+    RolloutDeployment,
+    ScaleDeployment,
+)
 from contracts.messages import ALL_MESSAGES, command_decoder, event_decoder, query_decoder
 from contracts.registry import (
     AliasChanged,
@@ -165,6 +179,38 @@ EXAMPLES: dict[type[Payload], dict[str, object]] = {
     ListModels: {"name_contains": "dig", "limit": 10},
     GetModel: {"model_id": "digits"},
     GetLineage: {"run_id": "run1"},
+    ScaleDeployment: {"deployment_id": "d1", "replicas": 3},
+    RolloutDeployment: {"deployment_id": "d1", "model_id": "v2"},
+    DeleteDeployment: {"deployment_id": "d1"},
+    AcknowledgeAlert: {"alert_id": "a1", "note": "looking"},
+    ResolveAlert: {"alert_id": "a1", "note": None},
+    DeploymentChanged: {
+        "deployment_id": "d1",
+        "model_id": "v2",
+        "model_name": "digits",
+        "model_version": 2,
+        "namespace": "default",
+        "status": "ready",
+        "replicas_desired": 2,
+        "replicas_ready": 2,
+        "previous_model_id": "v1",
+        "previous_version": 1,
+    },
+    AlertChanged: {
+        "alert_id": "a1",
+        "alert_type": "drift_detected",
+        "severity": "warning",
+        "status": "open",
+        "message": "drift detected on digits v2",
+        "deployment_id": "d1",
+        "model_name": "digits",
+        "details": {"model_name": "digits", "avg_confidence": 0.61, "features": ["mean_intensity"]},
+    },
+    ListDeployments: {"status": "ready", "model_name": "digits"},
+    GetDeployment: {"deployment_id": "d1"},
+    MetricsSeries: {"deployment_id": "d1", "window_seconds": 900, "step_seconds": 10},
+    ListAlerts: {"status": "open", "alert_type": "drift_detected"},
+    GetAlert: {"alert_id": "a1"},
 }
 
 

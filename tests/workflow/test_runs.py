@@ -126,8 +126,7 @@ class TestFailures:
         assert "below the minimum 0.999" in run["error"]
         assert [s["status"] for s in run["steps"]] == ["succeeded", "failed", "skipped", "skipped"]
 
-    async def test_deploy_if_trained_success_sends_the_version_to_infra(self, workflow_platform: Any) -> None:
-        # Until infra serves deployments it refuses the command: the run fails at deploy with its reason.
+    async def test_deploy_if_trained_success_deploys_the_registered_version(self, workflow_platform: Any) -> None:
         async with workflow_platform(services=("workflow", "registry", "infra")) as platform:
             job_id = await execute(
                 platform.http,
@@ -136,9 +135,8 @@ class TestFailures:
                 deployment={"replicas": 2, "deploy_if_trained_success": True},
             )
             run = await finished(platform.http, job_id)
-        assert [(s["name"], s["status"]) for s in run["steps"]][2:] == [
-            ("register", "succeeded"),
-            ("deploy", "failed"),
-        ]
-        assert run["model_id"] and run["error_code"] == "deploy_rejected"
-        assert "the infra service of this platform version cannot deploy models yet" in run["error"]
+            assert run["status"] == "succeeded", run
+            assert [s["status"] for s in run["steps"]] == ["succeeded"] * 4
+            deployment = (await platform.http.get(f"/api/deployments/{run['deployment_id']}")).json()
+        assert deployment["model_id"] == run["model_id"] and deployment["run_id"] == job_id
+        assert deployment["replicas_desired"] == 2 and deployment["created_by"] == "admin"

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from contracts.infra import DEPLOYMENT_CREATE, CreateDeployment
+from contracts.envelope import Actor
+from contracts.infra import DEPLOYMENT_LIST, ListDeployments
 from contracts.registry import (
     ALIAS_REMOVE,
     ALIAS_SET,
@@ -51,11 +52,10 @@ from services.gateway import uploads
 from services.gateway.artifacts import artifact_archive
 from services.gateway.auth.http import CurrentActor
 from services.gateway.commands import CommandView
-from services.gateway.gateway import GatewayDep, ask, ask_data
+from services.gateway.gateway import Gateway, GatewayDep, QueryFailed, ask, ask_data
 from services.gateway.pagination import Page, Paging
 from services.gateway.routes.registry_bodies import (
     AliasRequest,
-    DeployRequest,
     DescribeRequest,
     ModelDetailsAnswer,
     ModelsAnswer,
@@ -138,7 +138,9 @@ async def mlops_models(
 async def mlops_model_details(
     model_id: ModelIdPath, gateway: GatewayDep, actor: CurrentActor
 ) -> ModelDetailsAnswer:
-    return ModelDetailsAnswer(model_details=await ask(gateway, MODEL_GET, GetModel(model_id=model_id), actor))
+    detail: ModelDetail = await ask(gateway, MODEL_GET, GetModel(model_id=model_id), actor)
+    detail.deployments = await deployments_of(gateway, actor, model_name=detail.name)
+    return ModelDetailsAnswer(model_details=detail)
 
 
 @router.post("/mlops/promote_model", summary="Move a version to a new status.", responses=ACCEPTED)
@@ -157,16 +159,6 @@ async def mlops_rollback(
     return respond(
         await gateway.commands.issue(VERSION_ROLLBACK, command, actor, body.current_model_id), response
     )
-
-
-@router.post(
-    "/mlops/deploy_model", summary="Deploy a registered version (forwarded to infra).", responses=ACCEPTED
-)
-async def mlops_deploy(
-    body: DeployRequest, gateway: GatewayDep, actor: CurrentActor, response: Response
-) -> CommandView:
-    command = CreateDeployment(**body.model_dump())
-    return respond(await gateway.commands.issue(DEPLOYMENT_CREATE, command, actor, body.model_id), response)
 
 
 # Models --------------------------------------------------------------------------------------
@@ -197,6 +189,7 @@ async def list_models(
 @router.get("/models/{name}", summary="A model in full: versions, timeline, metric history.")
 async def get_model(name: NamePath, gateway: GatewayDep, actor: CurrentActor) -> ModelDetail:
     detail: ModelDetail = await ask(gateway, MODEL_GET, GetModel(model_id=name), actor)
+    detail.deployments = await deployments_of(gateway, actor, model_name=detail.name)
     return detail
 
 
@@ -349,7 +342,24 @@ async def lineage(
     found: Lineage = await ask(
         gateway, LINEAGE_GET, GetLineage(run_id=run_id, dataset=dataset, model_id=model_id), actor
     )
+    if found.versions:
+        found.deployments = await deployments_of(
+            gateway, actor, model_ids=[v.model_id for v in found.versions]
+        )
     return found
+
+
+async def deployments_of(
+    gateway: Gateway, actor: Actor, model_name: str | None = None, model_ids: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Deployments of a model or of versions (deleted ones too), as infra reports them; none when
+    infra does not answer (the registry's page still shows)."""
+    request = ListDeployments(model_name=model_name, model_ids=model_ids, include_deleted=True, limit=500)
+    try:
+        page = await ask_data(gateway, DEPLOYMENT_LIST, request, actor)
+    except QueryFailed:
+        return []
+    return list(page["items"])
 
 
 def _tags(values: list[str] | None) -> dict[str, str] | None:

@@ -34,6 +34,9 @@ class DeployRequest(Input):
     replicas: int = Field(default=1, ge=1, le=50, description="Inference replicas.")
     resource_requests: Resources = Field(default_factory=Resources, description="Per replica.")
     resource_limits: Resources = Field(default_factory=Resources, description="Per replica.")
+    follow_production: bool = Field(
+        default=True, description="Roll to the model's new production version on promote and rollback."
+    )
 
 
 class StatusRequest(Input):

@@ -17,7 +17,6 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from typing import Any
 import psutil
 
 from contracts.envelope import utcnow
+from services.kit.processes import inherited_env, memory_limited, pin, same_process, spawn, thread_env
 from services.workflow.runtime.base import JobSpec, JobStatus
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,6 @@ HANDLE = "handle.json"
 STOPPED = "stopped"
 """Why a trainer was stopped by the platform itself (it then leaves no exit code)."""
 _SCRIPT = 'd=$1; shift; "$@" >"$d/events.jsonl" 2>>"$d/output.log"; echo $? >"$d/exit_code.tmp"; mv "$d/exit_code.tmp" "$d/exit_code"'
-_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CACHE_HOME", "CUDA_VISIBLE_DEVICES")
-"""Environment a trainer inherits; the platform's own credentials (NATS, database) stay out."""
 
 
 class LocalRuntime:
@@ -64,15 +62,14 @@ class LocalRuntime:
         job_file = directory / "job.json"
         job_file.write_text(json.dumps(spec.job, indent=2))
         command = [self.python, "-m", "ml.train", "--job", str(job_file)]
-        if spec.memory_limit_bytes:
-            command = [_prlimit(), f"--as={spec.memory_limit_bytes}", "--", *command]
-        env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
-        env.update(_thread_env(spec.threads))
+        command = memory_limited(command, spec.memory_limit_bytes)
+        env = inherited_env()
+        env.update(thread_env(spec.threads))
         env.update(spec.env)
         env.update({"PYTHONUNBUFFERED": "1", "DVC_NO_ANALYTICS": "1"})
-        child = _spawn(["/bin/sh", "-c", _SCRIPT, "trainer", str(directory), *command], directory, env)
+        child = spawn(["/bin/sh", "-c", _SCRIPT, "trainer", str(directory), *command], directory, env)
         self._children[child.pid] = child
-        _pin(child.pid, spec.threads)
+        pin(child.pid, spec.threads)
         started = psutil.Process(child.pid).create_time()
         handle = {**handle, "pid": child.pid, "pgid": child.pid, "create_time": started}
         (directory / HANDLE).write_text(json.dumps(handle))
@@ -166,43 +163,9 @@ def _complete(handle: dict[str, Any]) -> dict[str, Any]:
     return handle
 
 
-def _spawn(command: list[str], directory: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start ``command`` as the leader of a new session (its own process group), detached from us."""
-    return subprocess.Popen(
-        command,
-        cwd=directory,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
 def _append(path: Path, text: str) -> None:
     with open(path, "a", encoding="utf-8") as file:
         file.write(text)
-
-
-def _prlimit() -> str:
-    path = shutil.which("prlimit")
-    if path is None:
-        raise RuntimeError("prlimit (util-linux) is needed to limit a trainer's memory")
-    return path
-
-
-def _thread_env(threads: int) -> dict[str, str]:
-    value = str(threads)
-    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
-    return dict.fromkeys(names, value)
-
-
-def _pin(pid: int, threads: int) -> None:
-    """Keep the trainer on ``threads`` cores (it and everything it starts inherit the mask)."""
-    with contextlib.suppress(OSError, AttributeError):
-        cores = sorted(os.sched_getaffinity(0))
-        if threads < len(cores):
-            os.sched_setaffinity(pid, cores[-threads:])
 
 
 def _group_alive(handle: dict[str, Any]) -> bool:
@@ -220,12 +183,7 @@ def _group_alive(handle: dict[str, Any]) -> bool:
 
 def _same_leader(handle: dict[str, Any]) -> bool:
     """The group's leader is still the process we started (not a new one that reused the pid)."""
-    try:
-        process = psutil.Process(handle["pid"])
-        same = abs(process.create_time() - float(handle["create_time"])) < 0.01
-        return same and bool(process.status() != "zombie")
-    except psutil.Error:
-        return False
+    return same_process(handle.get("pid"), handle.get("create_time"))
 
 
 def _members(pgid: int) -> bool:
