@@ -188,8 +188,9 @@ class ReplicaView(BaseModel):
 
     replica_id: str = Field(description="Id of the replica.")
     model_id: str = Field(description="Version it serves.")
-    status: Literal["starting", "ready", "draining", "stopped", "dead"] = Field(
-        description="Where it stands."
+    status: Literal["starting", "ready", "standby", "draining", "stopped", "dead"] = Field(
+        description="starting, ready (serving), standby (a replaced version kept warm for a quick "
+        "rollback), draining (finishing requests), stopped or dead."
     )
     url: str | None = Field(description="Where it listens (local runtime).")
     pid: int | None = Field(description="Process id (local runtime).")

@@ -56,6 +56,7 @@ class QueryError(BaseModel):
     code: str = Field(description="Stable error code.")
     reason: str = Field(description="Human readable reason.")
     status: int = Field(default=400, description="HTTP status the gateway answers with.")
+    field: str | None = Field(default=None, description="The request field at fault, if one is.")
 
 
 class QueryReply(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,7 +112,9 @@ def _optimize(predictor: Predictor, torch: Any) -> None:
     if not isinstance(module, torch.jit.ScriptModule):
         return
     try:
-        predictor.module = torch.jit.optimize_for_inference(module)  # type: ignore[attr-defined]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # torch.compile is no match: minutes to start
+            predictor.module = torch.jit.optimize_for_inference(module)  # type: ignore[attr-defined]
     except Exception as error:
         log.warning("serving the model unoptimized: optimize_for_inference failed: %s", error)
 

@@ -42,7 +42,7 @@ class Server(uvicorn.Server):
         super().__init__(
             uvicorn.Config(
                 App(self.service), host=options.host, port=options.port, loop="uvloop", http="httptools",
-                lifespan="off", access_log=False, log_config=None, log_level="warning", server_header=False,
+                lifespan="off", access_log=False, proxy_headers=False, log_config=None, log_level="warning", server_header=False,
                 timeout_keep_alive=KEEP_ALIVE_SECONDS, timeout_graceful_shutdown=GRACEFUL_SECONDS, backlog=4096,
             )
         )  # fmt: skip

@@ -150,8 +150,8 @@ GatewayDep = Annotated[Gateway, Depends(_gateway)]
 class QueryFailed(PlatformError):
     """A service answered a query with an error (or did not answer): its code and status pass through."""
 
-    def __init__(self, code: str, reason: str, status: int) -> None:
-        super().__init__(reason, field=None)
+    def __init__(self, code: str, reason: str, status: int, field: str | None = None) -> None:
+        super().__init__(reason, field=field)
         self.code = code
         self.status = status
 
@@ -180,5 +180,6 @@ async def ask_data(
             error.code if error else "unavailable",
             error.reason if error else f"{query.service} did not answer",
             error.status if error else 503,
+            error.field if error else None,
         )
     return reply.data

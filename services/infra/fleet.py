@@ -38,6 +38,8 @@ from services.kit.runtime import Service
 log = logging.getLogger(__name__)
 
 LIVE = ("starting", "ready")
+WATCHED = ("starting", "ready", "standby")
+"""Replicas whose health is checked (a standby one must be healthy to serve again)."""
 HEALTH_FAILURES = 3
 """Failed health checks in a row after which a ready replica is replaced."""
 _EVENT_OF = {"ready": DEPLOYMENT_READY, "degraded": DEPLOYMENT_DEGRADED, "failed": DEPLOYMENT_FAILED}
@@ -54,6 +56,8 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     restarted: list[str] = field(default_factory=list)
     start_failures: int = 0
+    health: dict[str, tuple[str | None, bool]] = field(default_factory=dict)
+    """Replica id to (url, answers ready)."""
 
 
 class Fleet:
@@ -146,7 +150,8 @@ class Fleet:
             replicas = list(
                 await uow.session.scalars(
                     select(Replica).where(
-                        Replica.deployment_id == deployment_id, Replica.status.in_((*LIVE, "draining"))
+                        Replica.deployment_id == deployment_id,
+                        Replica.status.in_((*WATCHED, "draining")),
                     )
                 )
             )
@@ -161,42 +166,31 @@ class Fleet:
         await self.save(deployment, replicas, plan, started)
 
     async def observe(self, deployment: Deployment, replicas: list[Replica]) -> Plan:
-        """Which replicas died, which became ready, which stopped answering."""
+        """Which replicas died, which became ready, which stopped answering, whose time is up."""
         plan = Plan(start_failures=deployment.start_failures)
         now = utcnow()
-        checks = await asyncio.gather(*(self._health(r) for r in replicas if r.status in LIVE))
-        health = dict(zip([r.id for r in replicas if r.status in LIVE], checks, strict=True))
+        checked = [r for r in replicas if r.status in WATCHED]
+        results = await asyncio.gather(*(self._health(r) for r in checked))
+        plan.health = dict(zip([r.id for r in checked], results, strict=True))
         for replica in replicas:
-            if replica.status == "draining":
-                if replica.drain_until is None or replica.drain_until <= now:
-                    plan.stop.append(replica)
-                    plan.changed[replica.id] = {"status": "stopped", "ended_at": now}
+            if replica.status in ("draining", "standby") and (replica.drain_until or now) <= now:
+                plan.stop.append(replica)
+                plan.changed[replica.id] = {"status": "stopped", "ended_at": now}
+            elif replica.status == "draining":
                 continue
-            if not self.replicas.alive(replica.pid, replica.create_time):
+            elif not self.replicas.alive(replica.pid, replica.create_time):
                 detail = self.replicas.exit_detail(replica.pid, replica.directory)
                 plan.changed[replica.id] = {"status": "dead", "ended_at": now}
                 if replica.status == "ready":
                     plan.notes.append(f"replica {replica.id} {detail}; restarting it")
                     plan.restarted.append(replica.id)
-                elif replica.model_id == deployment.model_id:
+                elif replica.status == "starting" and replica.model_id == deployment.model_id:
                     plan.start_failures += 1
                     plan.notes.append(f"replica {replica.id} {detail}")
-                continue
-            url, ready = health[replica.id]
-            if replica.status == "starting":
-                if ready:
-                    plan.changed[replica.id] = {"status": "ready", "url": url, "ready_at": now}
-                    plan.start_failures = 0
-                elif now - replica.started_at > timedelta(seconds=self.settings.startup_timeout_seconds):
-                    plan.stop.append(replica)
-                    plan.changed[replica.id] = {"status": "dead", "ended_at": now}
-                    plan.start_failures += replica.model_id == deployment.model_id
-                    plan.notes.append(
-                        f"replica {replica.id} was not ready after {self.settings.startup_timeout_seconds:g} s"
-                    )
-                elif url and url != replica.url:
-                    plan.changed[replica.id] = {"url": url}
+            elif replica.status == "starting":
+                self._starting(deployment, replica, plan, now)
             elif replica.status == "ready":
+                ready = plan.health[replica.id][1]
                 failures = 0 if ready else self._health_failures.get(replica.id, 0) + 1
                 self._health_failures[replica.id] = failures
                 if failures >= HEALTH_FAILURES:
@@ -208,39 +202,63 @@ class Fleet:
                     )
         return plan
 
+    def _starting(self, deployment: Deployment, replica: Replica, plan: Plan, now: Any) -> None:
+        url, ready = plan.health[replica.id]
+        if ready:
+            plan.changed[replica.id] = {"status": "ready", "url": url, "ready_at": now}
+            plan.start_failures = 0
+        elif now - replica.started_at > timedelta(seconds=self.settings.startup_timeout_seconds):
+            plan.stop.append(replica)
+            plan.changed[replica.id] = {"status": "dead", "ended_at": now}
+            plan.start_failures += replica.model_id == deployment.model_id
+            plan.notes.append(
+                f"replica {replica.id} was not ready after {self.settings.startup_timeout_seconds:g} s"
+            )
+        elif url and url != replica.url:
+            plan.changed[replica.id] = {"url": url}
+
     def decide(self, deployment: Deployment, replicas: list[Replica], plan: Plan) -> None:
-        """How many replicas to start, which to drain, given what ``observe`` saw."""
+        """How many replicas to start, which to reuse, drain or keep warm, given what ``observe`` saw."""
         now = utcnow()
         state = {r.id: plan.changed.get(r.id, {}).get("status", r.status) for r in replicas}
         drain = {"status": "draining", "drain_until": now + timedelta(seconds=self.settings.drain_seconds)}
         if deployment.deleted_at is not None:
             for replica in replicas:
-                if state[replica.id] in LIVE:
+                if state[replica.id] in (*LIVE, "standby"):
                     plan.stop.append(replica)
                     plan.changed[replica.id] = {"status": "stopped", "ended_at": now}
             return
         current = [r for r in replicas if r.model_id == deployment.model_id and state[r.id] in LIVE]
-        old = [r for r in replicas if r.model_id != deployment.model_id and state[r.id] in LIVE]
+        warm = [
+            r
+            for r in replicas
+            if r.model_id == deployment.model_id
+            and state[r.id] == "standby"
+            and plan.health.get(r.id, (None, False))[1]
+        ]
+        for replica in warm[
+            : max(0, deployment.replicas - len(current))
+        ]:  # a rollback: serve the warm ones again
+            plan.changed[replica.id] = {"status": "ready", "drain_until": None}
+            state[replica.id] = "ready"
+            current.append(replica)
+            plan.notes.append(f"replica {replica.id} of v{deployment.model_version} was warm: serving again")
         ready = [r for r in current if state[r.id] == "ready"]
-        failing = plan.start_failures >= self.settings.max_start_failures
-        if len(current) < deployment.replicas and not failing:
+        if len(current) < deployment.replicas and plan.start_failures < self.settings.max_start_failures:
             plan.start = deployment.replicas - len(current)
         extra = len(current) - deployment.replicas
         if extra > 0:  # scale down: starting ones first, then the newest
-            order = sorted(current, key=lambda r: (state[r.id] == "ready", r.started_at), reverse=False)
-            for replica in order[:extra]:
+            for replica in sorted(current, key=lambda r: (state[r.id] == "ready", r.started_at))[:extra]:
                 plan.changed[replica.id] = dict(drain)
-        if len(ready) >= deployment.replicas:
-            for replica in old:  # the new version is fully ready: the old one leaves
-                plan.changed[replica.id] = dict(drain) if state[replica.id] == "ready" else {
-                    "status": "stopped", "ended_at": now}  # fmt: skip
-                if state[replica.id] != "ready":
-                    plan.stop.append(replica)
-        else:
-            for replica in old:  # a starting replica of the old version is of no use any more
-                if state[replica.id] == "starting":
-                    plan.stop.append(replica)
-                    plan.changed[replica.id] = {"status": "stopped", "ended_at": now}
+        old = [r for r in replicas if r.model_id != deployment.model_id and state[r.id] in LIVE]
+        standby = self.settings.standby_seconds
+        keep = {"status": "standby", "drain_until": now + timedelta(seconds=standby)}
+        for replica in old:
+            if state[replica.id] == "starting":  # of no use any more
+                plan.stop.append(replica)
+                plan.changed[replica.id] = {"status": "stopped", "ended_at": now}
+            elif len(ready) >= deployment.replicas:  # the new version serves in full: the old one leaves
+                plan.changed[replica.id] = dict(keep if standby > self.settings.drain_seconds else drain)
 
     async def launch(self, deployment: Deployment, count: int) -> list[Replica]:
         """Start ``count`` replicas of the version ``deployment`` serves."""

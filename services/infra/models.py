@@ -65,7 +65,7 @@ class Replica(Base):
     )
     model_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20))
-    """starting, ready, draining, stopped or dead."""
+    """starting, ready, standby, draining, stopped or dead."""
     pid: Mapped[int | None] = mapped_column(Integer)
     create_time: Mapped[float | None] = mapped_column(Float)
     url: Mapped[str | None] = mapped_column(String(200))
@@ -74,6 +74,7 @@ class Replica(Base):
     scraped: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """Counter values at the last collection (to turn them into increments)."""
     drain_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When a draining or standby replica stops."""
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -67,7 +67,7 @@ class Monitor:
                 await uow.session.scalars(
                     select(Replica).where(
                         Replica.deployment_id.in_(owned),
-                        Replica.status.in_(("ready", "draining")),
+                        Replica.status.in_(("ready", "standby", "draining")),
                         Replica.url.is_not(None),
                     )
                 )

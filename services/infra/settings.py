@@ -29,6 +29,13 @@ class InfraSettings(ServiceSettings):
     drain_seconds: float = Field(
         default=3.0, ge=0, le=300, description="A replaced replica keeps serving this long before it stops."
     )
+    standby_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        description="After a rollout the previous version's replicas stay warm this long (out of the "
+        "endpoints), so a rollback to it is instant; 0 stops them after the drain.",
+    )
     startup_timeout_seconds: float = Field(
         default=120.0, gt=0, description="A replica not ready after this long is restarted."
     )
@@ -43,7 +50,9 @@ class InfraSettings(ServiceSettings):
         default=2.0, ge=0, le=1000, description="Adaptive batching: longest wait."
     )
     drift_window: int = Field(default=10000, ge=100, description="Inputs kept for drift checks, per replica.")
-    drift_min_window: int = Field(default=200, ge=1, description="Inputs needed before drift is judged.")
+    drift_min_window: int = Field(
+        default=500, ge=1, description="Inputs needed before drift is judged (fewer give noisy PSI values)."
+    )
     psi_threshold: float = Field(default=0.25, gt=0, description="A feature drifted at this PSI.")
     confidence_drop: float = Field(
         default=0.1, gt=0, le=1, description="Drift when mean confidence falls this far below training's."

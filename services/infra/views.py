@@ -92,7 +92,9 @@ class InfraViews:
                 )
             )
             ready = await _ready_counts(uow, [deployment.id])
-        live_first = sorted(replicas, key=lambda r: r.status not in ("ready", "starting", "draining"))
+        live_first = sorted(
+            replicas, key=lambda r: r.status not in ("ready", "starting", "standby", "draining")
+        )
         return DeploymentDetail(
             **_view(deployment, ready.get(deployment.id, 0)).model_dump(),
             replicas=[_replica(r) for r in live_first],

@@ -80,7 +80,9 @@ class QueryServer:
             try:
                 result = await self.handlers[envelope.type](envelope)
             except PlatformError as error:
-                return _failed(error.code, error.reason, error.status, envelope.type, self.service)
+                return _failed(
+                    error.code, error.reason, error.status, envelope.type, self.service, error.field
+                )
             except Exception as error:
                 log.exception("query %s failed", envelope.type)
                 return _failed("internal_error", repr(error), 500, envelope.type, self.service)
@@ -88,6 +90,8 @@ class QueryServer:
         return QueryReply(ok=True, data=result.model_dump(mode="json"))
 
 
-def _failed(code: str, reason: str, status: int, message_type: str, service: str = "?") -> QueryReply:
+def _failed(
+    code: str, reason: str, status: int, message_type: str, service: str = "?", field: str | None = None
+) -> QueryReply:
     telemetry.QUERIES_ANSWERED.labels(service, message_type, code).inc()
-    return QueryReply(ok=False, error=QueryError(code=code, reason=reason, status=status))
+    return QueryReply(ok=False, error=QueryError(code=code, reason=reason, status=status, field=field))

@@ -17,6 +17,8 @@ from services.cli.ports import free_port
 from services.gateway.app import create_app
 from services.gateway.gateway import Gateway
 from services.gateway.settings import GatewaySettings
+from services.infra.local import stop_replicas
+from services.infra.settings import InfraSettings
 from services.kit.bus import Bus
 from services.kit.runtime import Service
 from services.kit.settings import ServiceSettings
@@ -24,6 +26,7 @@ from services.workflow.settings import WorkflowSettings
 from tests.factories import build_service, running, settings
 
 ADMIN_PASSWORD = "admin-password-for-tests"
+SETTINGS: dict[str, type[ServiceSettings]] = {"workflow": WorkflowSettings, "infra": InfraSettings}
 
 
 @dataclass
@@ -143,11 +146,13 @@ def platform_factory(bus: Bus, nats_url: str, tmp_path: Path) -> Callable[..., A
             token = await http.post("/api/auth/tokens", json={"name": "tests", "expires_in_days": 1})
             platform.admin_token = token.json()["token"]
             stack.push_async_callback(_close_all, platform)
+            # Inference replicas outlive the infra service by design: the test stops them last.
+            stack.push_async_callback(stop_replicas, config.home / "deployments", 2.0)
 
             async def start(name: str) -> Service:
                 url = database or f"sqlite+aiosqlite:///{tmp_path / name}.db"
                 extra = {"home": config.home, "heartbeat_seconds": 0.2, **(service_settings or {})}
-                cls = WorkflowSettings if name == "workflow" else ServiceSettings
+                cls = SETTINGS.get(name, ServiceSettings)
                 service = build_service(name, settings(nats_url, url, cls, **extra))
                 platform.services[name] = await stack.enter_async_context(running(service))
                 return service

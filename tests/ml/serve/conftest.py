@@ -1,0 +1,78 @@
+"""Fixtures of the inference server tests: real models trained once per session on real data (a
+digit CNN on 6,000 MNIST digits, a breast-cancer forest), and one running server for each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.ml import factories
+from tests.ml.factories import Mnist
+from tests.ml.serve import serving
+from tests.ml.serve.serving import Served
+
+DIGITS = "digits"
+TABLE = "cancer"
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    digits: Path
+    table: Path
+
+
+@pytest.fixture(scope="session")
+def digits(mnist: Mnist) -> Mnist:
+    """The training subset and the test images the tests send (never seen in training)."""
+    return mnist.subset(6000, 500, 1000)
+
+
+@pytest.fixture(scope="session")
+def artifacts(digits: Mnist, breast_cancer_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
+    """Both models, trained concurrently (about 15 s on two busy cores)."""
+    root = tmp_path_factory.mktemp("serve-artifacts")
+    data = factories.write_pickle(root / "digits.pkl.gz", digits)
+    paths = Artifacts(root / "digits", root / "table")
+    cnn = {"learning_rate": 0.003, "dropout": 0.1, "dense_dropout": 0.2}
+    jobs = [
+        factories.job("mnist_pytorch_cnn", _local(data), paths.digits, epochs=1, batch_size=32, threads=1, params=cnn),
+        factories.job(
+            "tabular_sklearn_classifier", _local(breast_cancer_csv), paths.table, epochs=1, threads=1,
+            params={"n_estimators": 30},
+        ),
+    ]  # fmt: skip
+    for run in [factories.finish(factories.start_trainer(job), timeout=300) for job in jobs]:
+        assert run.code == 0, run.stderr
+    return paths
+
+
+def _local(path: Path) -> dict[str, str]:
+    return {"data_source": "local_path", "path": str(path)}
+
+
+@pytest.fixture(scope="session")
+def digits_server(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serving.serving(
+        artifacts.digits, DIGITS, tmp_path_factory.mktemp("digits-server"), version="3"
+    ) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def table_server(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serving.serving(
+        artifacts.table, TABLE, tmp_path_factory.mktemp("table-server"), version="1"
+    ) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def table_rows(breast_cancer_csv: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows of the breast-cancer table (features and labels), the last 150 of the file."""
+    frame = pd.read_csv(breast_cancer_csv).tail(150)
+    return frame.drop(columns=["target"]), frame["target"].to_numpy()
