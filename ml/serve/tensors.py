@@ -25,6 +25,7 @@ NUMPY_TYPES: dict[str, Any] = {
 }  # fmt: skip
 NUMERIC = frozenset(NUMPY_TYPES) - {"BOOL", "BYTES"}
 _JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+_SCALARS = (str, bytes, int, float)  # numbers are accepted in BYTES data, for tables of mixed columns
 
 
 @dataclass(slots=True)
@@ -131,8 +132,8 @@ def _from_json(name: str, datatype: str, data: Any) -> np.ndarray:
         array = np.array(data, dtype=NUMPY_TYPES[datatype])
     except (ValueError, TypeError, OverflowError):
         raise BadRequest(f"input '{name}': the data is not a regular array of {datatype} values") from None
-    if datatype == "BYTES" and array.size and not all(isinstance(v, str | bytes) for v in array.flat):
-        raise BadRequest(f"input '{name}': BYTES data must be strings")
+    if datatype == "BYTES" and not all(v is None or isinstance(v, _SCALARS) for v in array.flat):
+        raise BadRequest(f"input '{name}': BYTES data must be strings (numbers, or null for a missing value)")
     return array
 
 

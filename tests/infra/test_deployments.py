@@ -13,7 +13,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.factories import wait_for
+from tests.factories import events, wait_for
 from tests.infra.conftest import Loop, classes, deploy, infer_body, ready, register
 from tests.ml.factories import Mnist
 
@@ -143,10 +143,23 @@ class TestLifecycle:
             await wait_for(gone, 15, 0.1, "replicas stopped")
             history = (await http.get(f"/api/deployments/{deployment_id}")).json()
             assert history["status"] == "deleted"
-            events = [e["event"] for e in history["history"]]
-            assert events[:2] == ["deploying", "ready"] and "scaled" in events and events[-1] == "deleted"
+            changes = [e["event"] for e in history["history"]]
+            assert changes[:2] == ["deploying", "ready"] and "scaled" in changes and changes[-1] == "deleted"
             listed = (await http.get("/api/deployments")).json()
             assert deployment_id not in [d["deployment_id"] for d in listed["items"]]
+            details = (await http.get(f"/api/mlops/model_details/{deployment['model_id']}")).json()
+            assert [(d["deployment_id"], d["status"]) for d in details["model_details"]["deployments"]] == [
+                (deployment_id, "deleted")
+            ]
+            lineage = (await http.get(f"/api/lineage?model_id={deployment['model_id']}")).json()
+            assert [d["deployment_id"] for d in lineage["deployments"]] == [deployment_id]
+            bus = platform.services["infra"].bus
+            published = [e["type"] for e in await events(bus, f"evt.infra.deployment.*.{deployment_id}")]
+            assert (
+                published[0] == "infra.deployment.deploying.v1"
+                and published[-1] == "infra.deployment.deleted.v1"
+            )
+            assert {"infra.deployment.ready.v1", "infra.deployment.scaled.v1"} <= set(published)
             assert (await http.get(f"{deployment['endpoint']}/v2/health/ready")).status_code == 404
 
     async def test_promote_rolls_without_a_failed_request_and_rollback_follows_within_10s(

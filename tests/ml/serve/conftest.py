@@ -18,12 +18,14 @@ from tests.ml.serve.serving import Served
 
 DIGITS = "digits"
 TABLE = "cancer"
+MIXED = "clinics"
 
 
 @dataclass(frozen=True)
 class Artifacts:
     digits: Path
     table: Path
+    mixed: Path
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +36,11 @@ def digits(mnist: Mnist) -> Mnist:
 
 @pytest.fixture(scope="session")
 def artifacts(digits: Mnist, breast_cancer_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
-    """Both models, trained concurrently (about 15 s on two busy cores)."""
+    """The three models, trained concurrently (about 15 s on two busy cores)."""
     root = tmp_path_factory.mktemp("serve-artifacts")
     data = factories.write_pickle(root / "digits.pkl.gz", digits)
-    paths = Artifacts(root / "digits", root / "table")
+    mixed = mixed_table(breast_cancer_csv, root / "mixed.csv")
+    paths = Artifacts(root / "digits", root / "table", root / "mixed")
     cnn = {"learning_rate": 0.003, "dropout": 0.1, "dense_dropout": 0.2}
     jobs = [
         factories.job("mnist_pytorch_cnn", _local(data), paths.digits, epochs=1, batch_size=32, threads=1, params=cnn),
@@ -45,10 +48,28 @@ def artifacts(digits: Mnist, breast_cancer_csv: Path, tmp_path_factory: pytest.T
             "tabular_sklearn_classifier", _local(breast_cancer_csv), paths.table, epochs=1, threads=1,
             params={"n_estimators": 30},
         ),
+        factories.job(
+            "tabular_sklearn_classifier", _local(mixed), paths.mixed, epochs=1, threads=1,
+            params={"n_estimators": 20, "target_column": "diagnosis"},
+        ),
     ]  # fmt: skip
     for run in [factories.finish(factories.start_trainer(job), timeout=300) for job in jobs]:
         assert run.code == 0, run.stderr
     return paths
+
+
+def mixed_table(breast_cancer_csv: Path, path: Path) -> Path:
+    """A table with text columns and text classes, from the breast-cancer one: four measurements,
+    a size category, a clinic (sometimes missing), and the diagnosis in words."""
+    frame = pd.read_csv(breast_cancer_csv)
+    table = frame[["mean radius", "mean texture", "worst area", "worst smoothness"]].copy()
+    table["size"] = pd.cut(
+        frame["mean area"], [0, 500, 800, np.inf], labels=["small", "medium", "large"]
+    ).astype(str)
+    table["clinic"] = np.random.default_rng(0).choice(["north", "south", None], size=len(frame))
+    table["diagnosis"] = np.where(frame["target"] == 1, "benign", "malignant")
+    table.to_csv(path, index=False)
+    return path
 
 
 def _local(path: Path) -> dict[str, str]:
@@ -68,6 +89,12 @@ def table_server(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory)
     with serving.serving(
         artifacts.table, TABLE, tmp_path_factory.mktemp("table-server"), version="1"
     ) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def mixed_server(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serving.serving(artifacts.mixed, MIXED, tmp_path_factory.mktemp("mixed-server")) as served:
         yield served
 
 

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -286,3 +287,95 @@ class TestPredict:
         assert [p["class"] for p in many["predictions"]] == output(expected, "classes").tolist()
         assert one["predictions"][0] == many["predictions"][0]
         assert set(one["predictions"][0]["probabilities"]) == {"0", "1"}
+
+
+def mixed_rows(artifacts: Artifacts) -> pd.DataFrame:
+    """The last 60 rows of the table with text columns, without the diagnosis."""
+    return pd.read_csv(artifacts.mixed.parent / "mixed.csv").tail(60).drop(columns=["diagnosis"])
+
+
+class TestTextColumns:
+    """A table with text columns (one sometimes missing) and text classes."""
+
+    def test_metadata_says_bytes(self, mixed_server: Served) -> None:
+        with mixed_server.client() as client:
+            metadata = client.get("/v2/models/clinics").json()
+        assert {"name": "size", "datatype": "BYTES", "shape": [-1]} in metadata["inputs"]
+        assert metadata["outputs"][1] == {"name": "classes", "datatype": "BYTES", "shape": [-1]}
+
+    def test_json_columns_matrix_and_predict_agree_with_the_predictor(
+        self, mixed_server: Served, artifacts: Artifacts
+    ) -> None:
+        rows = mixed_rows(artifacts)
+        expected = predict.load(str(artifacts.mixed)).predict(rows)["classes"]
+        text = {"size", "clinic"}
+        columns = [
+            {
+                "name": name,
+                "shape": [len(rows)],
+                "datatype": "BYTES",
+                "data": [None if pd.isna(v) else v for v in rows[name]],
+            }
+            if name in text
+            else tensor(name, rows[name].to_numpy(), "FP64")
+            for name in rows.columns
+        ]
+        matrix = rows.astype(object).where(rows.notna(), None).to_numpy()
+        with mixed_server.client() as client:
+            by_column = mixed_server.infer(client, columns)
+            by_matrix = mixed_server.infer(
+                client,
+                [{"name": "rows", "shape": list(matrix.shape), "datatype": "BYTES", "data": matrix.tolist()}],
+            )
+            answer = client.post("/predict", json={"rows": json.loads(rows.to_json(orient="records"))}).json()
+        assert output(by_column, "classes").tolist() == expected == output(by_matrix, "classes").tolist()
+        assert [p["class"] for p in answer["predictions"]] == expected
+        assert set(answer["predictions"][0]["probabilities"]) == {"benign", "malignant"}
+
+    def test_tritonclient_sends_and_reads_bytes(self, mixed_server: Served, artifacts: Artifacts) -> None:
+        import tritonclient.http as triton
+
+        rows = mixed_rows(artifacts).fillna("")
+        client = triton.InferenceServerClient(url=f"{mixed_server.host}:{mixed_server.port}")
+        try:
+            inputs = []
+            for name in rows.columns:
+                text = name in ("size", "clinic")
+                entry = triton.InferInput(name, [len(rows)], "BYTES" if text else "FP64")
+                values = rows[name].to_numpy(dtype=object if text else np.float64)
+                inputs.append(entry.set_data_from_numpy(values))
+            classes = client.infer("clinics", inputs).as_numpy("classes")
+        finally:
+            client.close()
+        with mixed_server.client() as http:
+            by_json = mixed_server.infer(
+                http,
+                [
+                    serving.tensor(n, rows[n].to_numpy(), "BYTES" if n in ("size", "clinic") else "FP64")
+                    for n in rows.columns
+                ],
+            )
+        assert [c.decode() for c in classes] == output(by_json, "classes").tolist()
+
+    def test_numbers_for_a_text_column_and_a_numeric_matrix(self, mixed_server: Served) -> None:
+        with mixed_server.client() as client:
+            wrong = mixed_server.infer(
+                client,
+                [
+                    tensor(n, [1.0], "FP64")
+                    for n in ("mean radius", "mean texture", "worst area", "worst smoothness")
+                ]
+                + [
+                    tensor("size", [1.0], "FP64"),
+                    {"name": "clinic", "shape": [1], "datatype": "BYTES", "data": ["north"]},
+                ],
+            )
+            matrix = mixed_server.infer(client, [tensor("rows", np.zeros((1, 6)), "FP64")])
+        assert (
+            wrong.status_code == 400
+            and wrong.json()["error"] == "input 'size': datatype FP64 does not fit the column; send BYTES"
+        )
+        assert (
+            matrix.status_code == 400
+            and "the model has text columns ('clinic', 'size'); send BYTES" in matrix.json()["error"]
+        )

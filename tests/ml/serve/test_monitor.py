@@ -142,3 +142,41 @@ class _Reference:
         from ml import drift
 
         return drift.image_features(batch)
+
+
+class TestTableDrift:
+    def test_numeric_columns_are_compared_and_a_shifted_one_is_named(
+        self, table_server: Served, table_rows: Any
+    ) -> None:
+        features, _ = table_rows
+        shifted = features.assign(**{"mean radius": features["mean radius"] * 3})
+        with table_server.client() as client:
+            client.post("/drift/reset")
+            for _ in range(2):
+                assert (
+                    client.post("/predict", json={"rows": features.to_dict(orient="records")}).status_code
+                    == 200
+                )
+            normal = client.post("/drift/check").json()
+            client.post("/drift/reset")
+            for _ in range(2):
+                assert (
+                    client.post("/predict", json={"rows": shifted.to_dict(orient="records")}).status_code
+                    == 200
+                )
+            drifted = client.post("/drift/check").json()
+        assert (
+            normal["window"] == 300
+            and len(normal["features"]) == 30
+            and "mean radius" not in normal["drifted_features"]
+        )
+        assert drifted["status"] == "drift" and "mean radius" in drifted["drifted_features"]
+
+    def test_text_columns_are_left_out(self, mixed_server: Served, artifacts: Artifacts) -> None:
+        import pandas as pd
+
+        rows = pd.read_csv(artifacts.mixed.parent / "mixed.csv").head(20).drop(columns=["diagnosis"])
+        with mixed_server.client() as client:
+            client.post("/predict", json={"rows": json.loads(rows.to_json(orient="records"))})
+            report = client.post("/drift/check").json()
+        assert set(report["features"]) == {"mean radius", "mean texture", "worst area", "worst smoothness"}

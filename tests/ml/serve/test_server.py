@@ -24,6 +24,26 @@ from tests.ml.serve.conftest import Artifacts
 from tests.ml.serve.serving import Served
 
 
+class TestImports:
+    def test_a_table_model_is_served_without_torch(self, artifacts: Artifacts) -> None:
+        """Startup stays fast for table models: torch is imported only by the image model's loader."""
+        script = (
+            "import asyncio, sys\n"
+            "from ml.serve import server\n"
+            "from ml.serve.options import Options\n"
+            "from ml.serve.service import Service\n"
+            f"service = Service(Options(artifact={str(artifacts.table)!r}, name='t'))\n"
+            "asyncio.run(service.load())\n"
+            "service.close()\n"
+            "print('torch' in sys.modules, 'pandas' in sys.modules)\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=factories.trainer_env()
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["False", "True"]
+
+
 class TestStart:
     def test_port_file_and_start_line(self, digits_server: Served) -> None:
         written = json.loads(digits_server.port_file.read_text())
