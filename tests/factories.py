@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from contracts.envelope import Actor, Envelope, new_id
 from contracts.messages import spec
 from contracts.system import Ping
+from services.cli.ports import free_port
 from services.kit.bus import Bus
 from services.kit.runtime import Service
 from services.kit.settings import ServiceSettings
@@ -133,3 +139,36 @@ async def outcome_of(bus: Bus, command_id: str, timeout: float = 10.0) -> dict[s
 
     result: dict[str, Any] = await wait_for(find, timeout, what=f"outcome of {command_id}")
     return result
+
+
+@asynccontextmanager
+async def service_process(
+    name: str, nats_url: str, database_url: str, home: Path, **env: str
+) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """``python -m services.<name>`` as its own process (``MLOPS_*`` from ``env``), ready when this yields."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "MLOPS_NATS_URL": nats_url,
+        "MLOPS_DATABASE_URL": database_url,
+        "MLOPS_HOME": str(home),
+        "MLOPS_HTTP_PORT": str(port),
+        "MLOPS_LOG_FORMAT": "text",
+        **env,
+    }
+    process = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=environment)  # noqa: ASYNC220 - starts at once
+
+    async def ready() -> bool:
+        try:
+            async with httpx.AsyncClient() as http:
+                return (await http.get(f"http://127.0.0.1:{port}/readyz", timeout=1)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        await wait_for(ready, 30, interval=0.2, what=f"the {name} service to be ready")
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(10)

@@ -5,7 +5,8 @@ MLServer clients work), plus ``POST /predict`` for people, Prometheus metrics at
 drift statistics at ``/drift``. Requests arriving together are batched into one model call on a
 single model thread; the event loop only decodes and encodes.
 
-Modules: ``options`` (command line), ``server`` (process life cycle), ``app`` (HTTP), ``service``
-(what requests mean), ``tensors`` (OIP codec), ``inputs`` (per model type), ``images`` (PNG and
-pixel lists), ``batching``, ``engine`` (the model thread's work), ``monitor`` (drift), ``metrics``.
+Modules: ``options`` (command line), ``server`` (process life cycle), ``protocol`` (HTTP/1.1 on
+httptools), ``app`` (routes, a plain ASGI app), ``service`` (what requests mean), ``tensors`` (OIP
+codec), ``inputs`` (per model type), ``images`` (PNG and pixel lists), ``batching``, ``engine`` (the
+model thread's work), ``monitor`` (drift), ``metrics``, ``errors``.
 """

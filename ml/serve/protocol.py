@@ -92,7 +92,7 @@ class Cycle:
 
     async def receive(self) -> dict[str, Any]:
         connection = self.connection
-        if self.expect_continue and not connection.lost:
+        if self.expect_continue and not connection.transport.is_closing():
             self.expect_continue = False
             connection.transport.write(_CONTINUE)
         while not self.chunks and not self.complete and not connection.lost:
@@ -110,14 +110,14 @@ class Cycle:
 
     async def send(self, message: dict[str, Any]) -> None:
         connection = self.connection
-        if self.finished or connection.lost:
+        if self.finished or connection.transport.is_closing():
             return
         if message["type"] == "http.response.start":
             self.head = head(message["status"], message.get("headers", ()), self.keep_alive)
             return
         if self.head is None:
             raise RuntimeError("http.response.body sent before http.response.start")
-        body = message.get("body", b"")
+        body = message.get("body", b"") if self.scope["method"] != "HEAD" else b""
         connection.transport.write(self.head + body if self.head else body)
         self.head = b""
         if not message.get("more_body", False):

@@ -39,7 +39,11 @@ async def serve(options: Options) -> int:
     loop = asyncio.get_running_loop()
     service = Service(options)
     connections = Connections(App(service), KEEP_ALIVE_SECONDS)
-    server = await loop.create_server(connections.protocol, options.host, options.port, backlog=BACKLOG)
+    try:
+        server = await loop.create_server(connections.protocol, options.host, options.port, backlog=BACKLOG)
+    except OSError as error:
+        log.error("cannot listen on %s:%d: %s", options.host, options.port, error)
+        return 1
     host, port = server.sockets[0].getsockname()[:2]
     if options.port_file is not None:
         write_port_file(options.port_file, {"pid": os.getpid(), "port": port, "host": host})

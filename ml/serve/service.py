@@ -7,6 +7,8 @@ requests mean. Model calls go through the batcher to the single model thread.
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib.metadata
 import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +31,6 @@ from ml.serve.tensors import NUMPY_TYPES, InferRequest, Output
 
 log = logging.getLogger(__name__)
 SERVER_NAME = "mlops-inference-server"
-SERVER_VERSION = "0.1.0"
 OUTPUTS = ("probabilities", "classes")
 
 
@@ -89,7 +90,7 @@ class Service:
             raise NotFound(f"model '{name}' has no version '{version}'; it has {have}")
 
     def server_metadata(self) -> dict[str, Any]:
-        return {"name": SERVER_NAME, "version": SERVER_VERSION, "extensions": ["binary_tensor_data"]}
+        return {"name": SERVER_NAME, "version": _version(), "extensions": ["binary_tensor_data"]}
 
     def model_metadata(self) -> dict[str, Any]:
         """OIP model metadata: name, versions, platform, inputs and outputs from the signature."""
@@ -168,6 +169,14 @@ class Service:
 
     def reset_drift(self) -> dict[str, Any]:
         return self._engine()[0].monitor.reset()
+
+
+@functools.cache
+def _version() -> str:
+    try:
+        return importlib.metadata.version("mlops-platform")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _json(raw: bytes) -> Any:

@@ -52,14 +52,19 @@ class InferenceProxy:
         await self.client.aclose()
 
     async def endpoints(self, deployment_id: str, actor: Actor, fresh: bool = False) -> Endpoints:
-        from services.gateway.gateway import ask
+        from services.gateway.gateway import QueryFailed, ask
 
         cached = self._cache.get(deployment_id)
         if cached is not None and not fresh and cached[0] > time.monotonic():
             return cached[1]
-        found: Endpoints = await ask(
-            self.gateway, DEPLOYMENT_ENDPOINTS, GetDeployment(deployment_id=deployment_id), actor
-        )
+        try:
+            found: Endpoints = await ask(
+                self.gateway, DEPLOYMENT_ENDPOINTS, GetDeployment(deployment_id=deployment_id), actor
+            )
+        except QueryFailed as error:
+            if error.status == 503 and cached is not None:
+                return cached[1]  # infra is away (restarting): its replicas still serve
+            raise
         self._cache[deployment_id] = (time.monotonic() + self.ttl, found)
         return found
 

@@ -87,6 +87,7 @@ class Deployments:
             return {"deployment_id": deployment.id, "replicas": before}
         deployment.replicas = request.replicas
         reopen(deployment)
+        deployment.reason = f"scaling from {before} to {request.replicas} replicas"
         await record(
             self.service, uow, deployment, DEPLOYMENT_SCALED,
             detail=f"{before} → {request.replicas} replica(s)", actor=command.actor,

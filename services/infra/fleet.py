@@ -181,7 +181,9 @@ class Fleet:
             elif not self.replicas.alive(replica.pid, replica.create_time):
                 detail = self.replicas.exit_detail(replica.pid, replica.directory)
                 plan.changed[replica.id] = {"status": "dead", "ended_at": now}
-                if replica.status == "ready":
+                if self.replicas.stopped_by_platform(replica.directory):
+                    plan.changed[replica.id]["status"] = "stopped"  # mlops up ended: start it again quietly
+                elif replica.status == "ready":
                     plan.notes.append(f"replica {replica.id} {detail}; restarting it")
                     plan.restarted.append(replica.id)
                 elif replica.status == "starting" and replica.model_id == deployment.model_id:
@@ -313,10 +315,12 @@ class Fleet:
                 replica.restarts = restarts
                 uow.session.add(replica)
             await uow.session.flush()
-            if deployment.model_id != seen.model_id or deployment.replicas != seen.replicas:
-                self.wake()  # a command changed it meanwhile: look again at once
+            moved = deployment.model_id != seen.model_id or deployment.replicas != seen.replicas
             deployment.start_failures = plan.start_failures
-            await self.judge(uow, deployment, plan)
+            if moved:
+                self.wake()  # a command changed it meanwhile: judge it on a fresh look, at once
+            else:
+                await self.judge(uow, deployment, plan)
         for replica_id in plan.restarted:
             await self.alerts.replica_restarted(seen, replica_id, "; ".join(plan.notes))
 
@@ -332,7 +336,9 @@ class Fleet:
         ready = sum(r.status == "ready" and r.model_id == deployment.model_id for r in rows)
         old_live = [r for r in rows if r.model_id != deployment.model_id]
         serving = ready + sum(r.status == "ready" for r in old_live)
+        starting = sum(r.status == "starting" and r.model_id == deployment.model_id for r in rows)
         before, reason = deployment.status, deployment.reason
+        reason_before = reason
         if plan.start_failures >= self.settings.max_start_failures:
             status = "failed"
             reason = f"replicas of v{deployment.model_version} failed to start: {plan.notes[-1] if plan.notes else ''}"
@@ -342,6 +348,12 @@ class Fleet:
             status, reason = "ready", None
         elif serving >= deployment.replicas:
             status, reason = "ready", None  # a rollout with the old version still serving in full
+        elif (
+            before in ("pending", "ready", "degraded")
+            and not plan.notes
+            and serving + starting >= deployment.replicas
+        ):
+            status = before  # the missing replicas are starting (a scale-up, a replacement): no change
         elif before == "pending":
             status = "pending"
         else:
@@ -353,7 +365,8 @@ class Fleet:
         if finished_rollout:
             deployment.rolling_from = None
         deployment.status, deployment.reason = status, reason
-        if status != before or finished_rollout:
+        settled = status == "ready" and reason_before is not None  # e.g. a scale-up finished
+        if status != before or finished_rollout or settled:
             if status in _EVENT_OF:
                 detail = reason if status != "ready" else f"serving v{deployment.model_version}"
                 await record(self.service, uow, deployment, _EVENT_OF[status], ready=ready, detail=detail)

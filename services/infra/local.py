@@ -35,6 +35,8 @@ from services.kit.processes import (
 
 LOG = "serve.log"
 PORT_FILE = "port.json"
+STOPPED = "stopped"
+"""Written when the platform itself stopped a replica (``mlops up`` ending): no alert for that."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,9 @@ class LocalReplicas:
             return None
         return f"http://127.0.0.1:{int(data['port'])}"
 
+    def stopped_by_platform(self, directory: str) -> bool:
+        return (Path(directory) / STOPPED).exists()
+
     def exit_detail(self, pid: int | None, directory: str) -> str:
         """How a replica ended, with the last lines of its log."""
         code = None
@@ -156,6 +161,7 @@ async def stop_replicas(root: Path, grace_seconds: float = 5.0) -> int:
             pid = int(orjson.loads(port_file.read_bytes())["pid"])
             started = create_time(pid)
             if started is not None and _is_server(pid, port_file.parent):
+                (port_file.parent / STOPPED).write_text("the platform was stopped\n")
                 await terminate(pid, started, grace_seconds, same_process)
                 stopped += 1
     return stopped

@@ -6,18 +6,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from services.cli.ports import free_port
-from tests.factories import wait_for
+from tests.factories import service_process, wait_for
 from tests.ml.factories import read_mnist, write_npz
 from tests.workflow.conftest import execute, finished, until
 
@@ -34,37 +28,9 @@ def small_mnist(datasets: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     }
 
 
-@asynccontextmanager
-async def workflow_process(
-    nats_url: str, database_url: str, home: Path
-) -> AsyncIterator[subprocess.Popen[bytes]]:
-    """``python -m services.workflow`` as its own process, ready when this yields."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "MLOPS_NATS_URL": nats_url,
-        "MLOPS_DATABASE_URL": database_url,
-        "MLOPS_HOME": str(home),
-        "MLOPS_HTTP_PORT": str(port),
-        "MLOPS_LEASE_SECONDS": "2",
-        "MLOPS_LOG_FORMAT": "text",
-    }
-    process = subprocess.Popen([sys.executable, "-m", "services.workflow"], env=env)  # noqa: ASYNC220 - starts at once
-
-    async def ready() -> bool:
-        try:
-            async with httpx.AsyncClient() as http:
-                return (await http.get(f"http://127.0.0.1:{port}/readyz", timeout=1)).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        await wait_for(ready, 30, interval=0.2, what="the workflow service to be ready")
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(10)
+def workflow_process(nats_url: str, database_url: str, home: Path) -> Any:
+    """``python -m services.workflow`` as its own process, ready when entered."""
+    return service_process("workflow", nats_url, database_url, home, MLOPS_LEASE_SECONDS="2")
 
 
 @pytest.mark.slow

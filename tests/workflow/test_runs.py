@@ -126,7 +126,9 @@ class TestFailures:
         assert "below the minimum 0.999" in run["error"]
         assert [s["status"] for s in run["steps"]] == ["succeeded", "failed", "skipped", "skipped"]
 
-    async def test_deploy_if_trained_success_deploys_the_registered_version(self, workflow_platform: Any) -> None:
+    async def test_deploy_if_trained_success_deploys_the_registered_version(
+        self, workflow_platform: Any
+    ) -> None:
         async with workflow_platform(services=("workflow", "registry", "infra")) as platform:
             job_id = await execute(
                 platform.http,

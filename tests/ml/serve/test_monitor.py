@@ -13,7 +13,7 @@ import pytest
 
 from ml.serve.inputs import ImageInputs
 from ml.serve.metrics import Recorder
-from ml.serve.monitor import Monitor, Thresholds, Window
+from ml.serve.monitor import Monitor, Thresholds, Window, shares
 from tests.ml.factories import Mnist
 from tests.ml.serve import serving
 from tests.ml.serve.conftest import Artifacts
@@ -26,53 +26,50 @@ def send(served: Served, client: httpx.Client, images: np.ndarray, per_request: 
         assert response.status_code == 200, response.text
 
 
+IMAGE_FEATURES = {"mean_intensity", "std_intensity", "ink_fraction", "center_x", "center_y"}
+LABELS = {"model": "digits", "version": "3"}
+
+
 class TestDriftOverHttp:
-    def test_normal_digits_are_not_drift_and_inverted_ones_are(
-        self, digits_server: Served, digits: Mnist
-    ) -> None:
-        images = digits.test[0][:600]
+    def test_normal_test_digits_are_not_drift(self, digits_server: Served, digits: Mnist) -> None:
         with digits_server.client() as client:
             assert client.post("/drift/reset").json()["window"] == 0
-            send(digits_server, client, images)
-            normal = client.post("/drift/check").json()
-            assert client.get("/drift").json() == normal
-            client.post("/drift/reset")
-            send(digits_server, client, 1.0 - images)
-            inverted = client.post("/drift/check").json()
+            send(digits_server, client, digits.test[0][:600])
+            report = client.post("/drift/check").json()
+            assert client.get("/drift").json() == report
             metrics = client.get("/metrics").text
+        assert report["status"] == "ok" and report["drifted"] is False and report["drifted_features"] == []
+        assert report["model_name"] == "digits" and report["model_version"] == "3"
+        assert (
+            report["window"] == 600
+            and report["min_window"] == 200
+            and set(report["features"]) == IMAGE_FEATURES
+        )
+        assert all(f["psi"] < 0.25 and not f["drifted"] for f in report["features"].values())
+        assert report["confidence_drop"] < 0.1
+        assert report["thresholds"] == {"psi": 0.25, "confidence_drop": 0.1, "min_window": 200}
+        assert serving.metric(metrics, "drift_detected", **LABELS) == 0
 
-        assert normal["status"] == "ok" and normal["drifted"] is False and normal["drifted_features"] == []
-        assert normal["window"] == 600 and normal["min_window"] == 200
-        assert set(normal["features"]) == {
-            "mean_intensity",
-            "std_intensity",
-            "ink_fraction",
-            "center_x",
-            "center_y",
-        }
-        assert all(f["psi"] < 0.25 and not f["drifted"] for f in normal["features"].values())
+    def test_inverted_digits_are_drift_naming_the_features(
+        self, digits_server: Served, digits: Mnist
+    ) -> None:
+        with digits_server.client() as client:
+            client.post("/drift/reset")
+            send(digits_server, client, 1.0 - digits.test[0][:600])
+            report = client.post("/drift/check").json()
+            metrics = client.get("/metrics").text
+        assert report["status"] == "drift" and report["drifted"] is True
+        assert {"mean_intensity", "ink_fraction"} <= set(report["drifted_features"])
         assert (
-            normal["confidence_drop"] < 0.1
-            and normal["model_name"] == "digits"
-            and normal["model_version"] == "3"
+            report["features"]["mean_intensity"]["psi"] >= 0.25
+            and report["features"]["mean_intensity"]["ks"] > 0.5
         )
-        assert normal["thresholds"] == {"psi": 0.25, "confidence_drop": 0.1, "min_window": 200}
-
-        assert inverted["status"] == "drift" and inverted["drifted"] is True
-        assert {"mean_intensity", "ink_fraction"} <= set(inverted["drifted_features"])
-        assert (
-            inverted["features"]["mean_intensity"]["psi"] >= 0.25
-            and inverted["features"]["mean_intensity"]["ks"] > 0.5
-        )
-        assert inverted["checked_at"].endswith("+00:00") and inverted["check_seconds"] < 0.05
-        labels = {"model": "digits", "version": "3"}
-        assert serving.metric(metrics, "drift_detected", **labels) == 1
-        assert (
-            serving.metric(metrics, "drift_score", **labels, feature="mean_intensity", statistic="psi")
-            >= 0.25
-        )
-        assert serving.metric(metrics, "prediction_confidence_avg", **labels) == pytest.approx(
-            inverted["avg_confidence"]
+        assert report["checked_at"].endswith("+00:00") and report["check_seconds"] < 0.05
+        assert serving.metric(metrics, "drift_detected", **LABELS) == 1
+        psi = serving.metric(metrics, "drift_score", **LABELS, feature="mean_intensity", statistic="psi")
+        assert psi == pytest.approx(report["features"]["mean_intensity"]["psi"])
+        assert serving.metric(metrics, "prediction_confidence_avg", **LABELS) == pytest.approx(
+            report["avg_confidence"]
         )
 
     def test_reset_and_too_few_instances(self, digits_server: Served, digits: Mnist) -> None:
@@ -180,3 +177,18 @@ class TestTableDrift:
             client.post("/predict", json={"rows": json.loads(rows.to_json(orient="records"))})
             report = client.post("/drift/check").json()
         assert set(report["features"]) == {"mean radius", "mean texture", "worst area", "worst smoothness"}
+
+
+class TestShares:
+    @pytest.mark.parametrize(
+        "edges",
+        [[0.0, 1.0, 2.5, 4.0, 10.0], [3.0, 3.0], [-1.0, 0.0], [0.5, 1.5, 2.5]],
+        ids=["bins", "one value", "all above", "out of range"],
+    )
+    def test_same_as_ml_drift_proportions(self, edges: list[float]) -> None:
+        from ml import drift
+
+        rng = np.random.default_rng(3)
+        values = np.concatenate([rng.normal(2, 3, 5000), [np.nan, np.inf, -np.inf], np.array(edges)])
+        assert shares(values, edges) == pytest.approx(drift.proportions(values, edges), abs=1e-12)
+        assert shares(np.array([np.nan]), edges) == drift.proportions(np.array([np.nan]), edges)

@@ -25,13 +25,14 @@ class Raw:
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
 
-    def response(self) -> tuple[int, dict[str, str], bytes]:
+    def response(self, body: bool = True) -> tuple[int, dict[str, str], bytes]:
+        """The next response; ``body=False`` for one that has none whatever its headers say (HEAD)."""
         while b"\r\n\r\n" not in self.buffer:
             self._read()
         head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
         lines = head.decode().split("\r\n")
-        headers = dict(line.lower().split(": ", 1) for line in lines[1:])
-        length = int(headers.get("content-length", 0))
+        headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines[1:])}
+        length = int(headers.get("content-length", 0)) if body else 0
         while len(self.buffer) < length:
             self._read()
         body, self.buffer = self.buffer[:length], self.buffer[length:]
@@ -128,3 +129,13 @@ class TestBodies:
         other.send(post("/v2/models/digits/infer", BODY))
         assert other.response()[0] == 200
         other.sock.close()
+
+    def test_head_gets_no_body(self, raw: Raw) -> None:
+        raw.send(b"HEAD /v2/health/live HTTP/1.1\r\nHost: t\r\n\r\n" + get("/v2/health/live"))
+        status, headers, _ = raw.response(body=False)
+        assert status == 405 and headers["allow"] == "GET"
+        assert raw.response() == (
+            200,
+            {"content-type": "application/json", "content-length": "13"},
+            b'{"live":true}',
+        )
