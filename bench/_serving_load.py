@@ -90,8 +90,12 @@ def measure(
         batch=float("nan"),
     )  # fmt: skip
     if "metrics" in start:
-        calls = end["metrics"]["prediction_batch_size_count"] - start["metrics"]["prediction_batch_size_count"]
-        instances = end["metrics"]["prediction_batch_size_sum"] - start["metrics"]["prediction_batch_size_sum"]
+        calls = (
+            end["metrics"]["prediction_batch_size_count"] - start["metrics"]["prediction_batch_size_count"]
+        )
+        instances = (
+            end["metrics"]["prediction_batch_size_sum"] - start["metrics"]["prediction_batch_size_sum"]
+        )
         result["batch"] = instances / calls if calls else float("nan")
     return result
 

@@ -92,7 +92,10 @@ class Table:
 
     def body(self, rows: pd.DataFrame, mlserver_output: str | None) -> bytes:
         """An infer request of ``rows``: one tensor per column; for MLServer, the output to compute."""
-        inputs = [{"name": c, "datatype": "FP64", "shape": [len(rows)], "data": rows[c].tolist()} for c in self.columns]
+        inputs = [
+            {"name": c, "datatype": "FP64", "shape": [len(rows)], "data": rows[c].tolist()}
+            for c in self.columns
+        ]
         document: dict[str, Any] = {"parameters": {"content_type": "pd"}, "inputs": inputs}
         if mlserver_output:
             document["outputs"] = [{"name": mlserver_output}]
@@ -106,7 +109,10 @@ class Table:
         """Requests of ``FILL_PER_REQUEST`` rows each, ``instances`` rows in all (cycling the table)."""
         index = np.arange(instances) % len(self.frame)
         rows = self.frame.iloc[index]
-        return [self.body(rows.iloc[i : i + FILL_PER_REQUEST], None) for i in range(0, instances, FILL_PER_REQUEST)]
+        return [
+            self.body(rows.iloc[i : i + FILL_PER_REQUEST], None)
+            for i in range(0, instances, FILL_PER_REQUEST)
+        ]
 
 
 def _outputs(response: httpx.Response) -> dict[str, np.ndarray]:
@@ -115,30 +121,29 @@ def _outputs(response: httpx.Response) -> dict[str, np.ndarray]:
     return {o["name"]: np.asarray(o["data"]).reshape(o["shape"]) for o in response.json()["outputs"]}
 
 
-def check_tabular(table: Table, ours: str | None, mlserver: str | None, model: str, rows: int = 16) -> str:
-    """Compare each server's answers on ``rows`` single-row requests with the in-process predictor;
-    raises on any difference, returns what was compared."""
+def check_tabular(table: Table, url: str, model: str, mlserver: bool, rows: int = 16) -> str:
+    """Compare a server's answers on ``rows`` single-row requests with the in-process predictor (and,
+    for MLServer, its ``predict`` on all rows in one request); raises on any difference."""
     from ml import predict
 
     frame = table.frame.iloc[:rows]
     expected = predict.load(str(table.artifact)).predict(frame)
-    url = ours or mlserver
-    assert url is not None
+    path = f"{url}/v2/models/{model}/infer"
     classes, probabilities = [], []
     with httpx.Client(timeout=30) as client:
         for i in range(rows):
-            if ours:
-                out = _outputs(client.post(f"{url}/v2/models/{model}/infer", content=table.body(frame.iloc[i : i + 1], None)))
-                classes.append(out["classes"][0].item())
-                probabilities.append(out["probabilities"][0])
-            else:
-                body = table.body(frame.iloc[i : i + 1], "predict_proba")
-                out = _outputs(client.post(f"{url}/v2/models/{model}/infer", content=body))
-                probabilities.append(out["predict_proba"][0])
-                classes.append(table.classes[int(np.argmax(out["predict_proba"][0]))])
+            out = _outputs(
+                client.post(
+                    path, content=table.body(frame.iloc[i : i + 1], "predict_proba" if mlserver else None)
+                )
+            )
+            row = out["predict_proba" if mlserver else "probabilities"][0]
+            probabilities.append(row)
+            classes.append(table.classes[int(np.argmax(row))] if mlserver else out["classes"][0].item())
         if mlserver:
-            out = _outputs(client.post(f"{url}/v2/models/{model}/infer", content=table.body(frame, "predict")))
-            predicted = out["predict"].reshape(-1).tolist()
+            predicted = (
+                _outputs(client.post(path, content=table.body(frame, "predict")))["predict"].ravel().tolist()
+            )
             if predicted != expected["classes"]:
                 raise RuntimeError(f"MLServer predict {predicted} != in-process {expected['classes']}")
     if classes != expected["classes"]:
@@ -146,8 +151,8 @@ def check_tabular(table: Table, ours: str | None, mlserver: str | None, model: s
     gap = float(np.max(np.abs(np.asarray(probabilities) - np.asarray(expected["probabilities"]))))
     if gap > 1e-9:
         raise RuntimeError(f"probabilities differ from the in-process predictor by {gap}")
-    extra = "; predict on all rows at once as well" if mlserver else ""
-    return f"{rows} rows: same classes as in-process {expected['classes']}, probabilities within {gap:.0e}{extra}"
+    also = " (argmax of predict_proba; predict on all rows in one request: the same)" if mlserver else ""
+    return f"{rows} rows: classes {expected['classes']} as in-process{also}, probabilities within {gap:.0e}"
 
 
 # ------------------------------------------------------------------------------------------ images
@@ -172,7 +177,10 @@ class Digits:
 
     def fill_bodies(self, instances: int) -> list[bytes]:
         index = np.arange(instances) % len(self.images)
-        return [self.body(self.images[index[i : i + FILL_PER_REQUEST]]) for i in range(0, instances, FILL_PER_REQUEST)]
+        return [
+            self.body(self.images[index[i : i + FILL_PER_REQUEST]])
+            for i in range(0, instances, FILL_PER_REQUEST)
+        ]
 
 
 def check_mnist(digits: Digits, url: str, model: str, images: int = 16) -> str:
@@ -183,7 +191,9 @@ def check_mnist(digits: Digits, url: str, model: str, images: int = 16) -> str:
     classes, probabilities = [], []
     with httpx.Client(timeout=30) as client:
         for i in range(images):
-            out = _outputs(client.post(f"{url}/v2/models/{model}/infer", content=digits.body(digits.images[i : i + 1])))
+            out = _outputs(
+                client.post(f"{url}/v2/models/{model}/infer", content=digits.body(digits.images[i : i + 1]))
+            )
             classes.append(int(out["classes"][0]))
             probabilities.append(out["probabilities"][0])
     if classes != expected["classes"]:

@@ -3,7 +3,7 @@
 children, with psutil) and stopped, leaving nothing behind.
 
 MLServer lives in ``.bench-venvs/mlserver`` (created here when missing: ``python3 -m venv`` and
-``pip install mlserver==1.7.1 mlserver-sklearn==1.7.1``). It loads the very ``model.joblib`` the
+``pip install mlserver==1.7.1 mlserver-sklearn==1.7.1 httptools``). It loads the very ``model.joblib`` the
 trainer wrote. That pickle refers to two small functions of ``ml.models.tabular`` (the
 ``FunctionTransformer`` steps); importing the platform's ``ml`` package would need its dependencies
 in MLServer's venv, so a stub package holding just those two functions, copied from the source at
@@ -29,7 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 MLSERVER_VENV = ROOT / ".bench-venvs" / "mlserver"
 MLSERVER_BIN = MLSERVER_VENV / "bin" / "mlserver"
-MLSERVER_PACKAGES = ("mlserver==1.7.1", "mlserver-sklearn==1.7.1")
+# httptools: uvicorn's C parser, which uvicorn picks when installed (ours parses with it too); plain
+# ``pip install mlserver`` leaves uvicorn on h11. It changed nothing measurable here (the model dominates).
+MLSERVER_PACKAGES = ("mlserver==1.7.1", "mlserver-sklearn==1.7.1", "httptools")
 
 
 class Server:
@@ -219,7 +221,9 @@ def _write_stub(directory: Path) -> None:
     (directory / "ml" / "__init__.py").write_text("")
     (package / "__init__.py").write_text("")
     functions = "\n\n".join(inspect.getsource(f) for f in (tabular.as_float, tabular.as_text))
-    header = '"""Stub written by bench/serving.py for unpickling model.joblib."""\n\nfrom typing import Any\n\n'
+    header = (
+        '"""Stub written by bench/serving.py for unpickling model.joblib."""\n\nfrom typing import Any\n\n'
+    )
     imports = "import numpy as np\nimport pandas as pd\n\n\n"
     (package / "tabular.py").write_text(header + imports + functions)
 
@@ -231,7 +235,9 @@ class MlServer(Server):
 
     label = "MLServer"
 
-    def __init__(self, workdir: Path, model_file: Path, name: str, batching: tuple[int, float] | None) -> None:
+    def __init__(
+        self, workdir: Path, model_file: Path, name: str, batching: tuple[int, float] | None
+    ) -> None:
         super().__init__(workdir)
         self.model_file, self.name, self.batching = model_file, name, batching
 

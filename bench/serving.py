@@ -45,11 +45,24 @@ sys.path.insert(1, str(HERE.parent))
 from _common import say, table  # noqa: E402
 from _serving_client import write_requests  # noqa: E402
 from _serving_load import (  # noqa: E402
-    LOAD_HEADERS, OPEN_HEADERS, PYTHON, Plan, load_row, loadavg, measure, open_row,
-)  # fmt: skip
+    LOAD_HEADERS,
+    OPEN_HEADERS,
+    PYTHON,
+    Plan,
+    load_row,
+    loadavg,
+    measure,
+    open_row,
+)
 from _serving_models import (  # noqa: E402
-    Artifacts, Digits, Table, check_mnist, check_tabular, drift_over_http, prepare,
-)  # fmt: skip
+    Artifacts,
+    Digits,
+    Table,
+    check_mnist,
+    check_tabular,
+    drift_over_http,
+    prepare,
+)
 from _serving_servers import MlServer, OurServer, Server, ensure_mlserver_venv, mlserver_version  # noqa: E402
 
 MODEL = "bench"
@@ -57,7 +70,13 @@ INFER = f"/v2/models/{MODEL}/infer"
 WINDOW = 10_000
 MAX_BATCH, MAX_WAIT_MS = 32, 2.0
 GOAL_RATIO, GOAL_P99_MS, GOAL_RAW, GOAL_DRIFT_MS = 2.0, 10.0, 0.70, 50.0
-FULL = Plan(levels=(1, 4, 16, 64), warmup_s=1.5, duration_s=8.0, open_connections=64, raw_seconds=2.0, checks=7)
+LEGEND = """columns: req/s and latencies of the requests answered inside each step's window (client side,
+send to last byte); inst/call = instances per model call (ml.serve's /metrics); srv CPU = the server
+process and its children; client CPU = the load generator's own (a process of its own, one keep-alive
+connection per caller); other cores = CPU every other process on the machine used during the step."""
+FULL = Plan(
+    levels=(1, 4, 16, 64), warmup_s=1.5, duration_s=8.0, open_connections=64, raw_seconds=2.0, checks=7
+)
 QUICK = Plan(levels=(1, 16), warmup_s=0.5, duration_s=2.0, open_connections=32, raw_seconds=0.5, checks=3)
 
 
@@ -85,12 +104,23 @@ def load_steps(servers: dict[str, Server], bodies: dict[str, list[bytes]], plan:
         peak = max(r["throughput"] for r in closed[name])
         half[name] = measure(server, files[name], plan, rate=round(peak / 2, 1), log=log)
     rows = [open_row(name, r) for name, r in half.items()]
-    say(table(f"{title}: open loop at half of each server's peak req/s (loadavg {loadavg()})", OPEN_HEADERS, rows))
+    say(
+        table(
+            f"{title}: open loop at half of each server's peak req/s (loadavg {loadavg()})",
+            OPEN_HEADERS,
+            rows,
+        )
+    )
     for name, results in [*closed.items(), *((n, [r]) for n, r in half.items())]:
         for r in results:
             if r["errors"]:
                 say(f"  {name}: {r['errors']} errors, e.g. {r['error_sample']}")
     return closed, half
+
+
+def describe(server: Server) -> str:
+    """The command line, paths shortened to their last part."""
+    return " ".join(Path(word).name if word.startswith("/") else word for word in server.command)
 
 
 def peak(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -112,12 +142,13 @@ def tabular_section(artifacts: Artifacts, plan: Plan, workdir: Path, skip_mlserv
     with ExitStack() as stack:
         for name, server in servers.items():
             stack.enter_context(server)
-            say(f"  {name}: up in {server.startup_s:.1f}s at {server.url}, pid {server.proc.pid}, "  # type: ignore[union-attr]
-                f"RSS {server.rss_mib():.0f} MiB: {' '.join(Path(a).name if '/' in a else a for a in server.command)}")
+            say(
+                f"  {name}: up in {server.startup_s:.1f}s, RSS {server.rss_mib():.0f} MiB: {describe(server)}"
+            )
         for name, server in servers.items():
-            ours = name == "ml.serve"
-            checked = check_tabular(data, server.url if ours else None, None if ours else server.url, MODEL)
-            say(f"  {name} correctness: {checked}")
+            say(
+                f"  {name} correctness: {check_tabular(data, server.url, MODEL, mlserver=name != 'ml.serve')}"
+            )
         bodies = {name: data.bodies(mlserver=name != "ml.serve") for name in servers}
         say("  request bodies: " + ", ".join(f"{name} {len(b[0])} B" for name, b in bodies.items())
             + ("; MLServer's name outputs [predict_proba]" if not skip_mlserver else ""))  # fmt: skip
@@ -128,7 +159,13 @@ def tabular_section(artifacts: Artifacts, plan: Plan, workdir: Path, skip_mlserv
                     for i, level in enumerate(plan.levels)]  # fmt: skip
             rows.append(["peak", *(peak(closed["ml.serve"])["throughput"] / peak(closed[n])["throughput"]
                                    for n in ("MLServer", "MLServer+batching"))])  # fmt: skip
-            say(table("(1) throughput ratio ml.serve / MLServer", ["", "/ MLServer", "/ MLServer+batching"], rows))
+            say(
+                table(
+                    "(1) throughput ratio ml.serve / MLServer",
+                    ["", "/ MLServer", "/ MLServer+batching"],
+                    rows,
+                )
+            )
         fill = data.fill_bodies(WINDOW)
         drift = drift_over_http(servers["ml.serve"].url, MODEL, fill, plan.checks)
     return {"closed": closed, "half": half, "drift": drift}
@@ -136,13 +173,17 @@ def tabular_section(artifacts: Artifacts, plan: Plan, workdir: Path, skip_mlserv
 
 def mnist_section(artifacts: Artifacts, plan: Plan, workdir: Path) -> dict[str, Any]:
     digits = Digits(artifacts)
-    say("\n### (2) digit CNN: 1 image per request ([1,1,28,28] FP32 JSON), ml.serve vs the predictor in-process")
+    say(
+        "\n### (2) digit CNN: 1 image per request ([1,1,28,28] FP32 JSON), ml.serve vs the predictor in-process"
+    )
     with OurServer(workdir / "mnist-ours", artifacts.mnist, MODEL) as server:
-        say(f"  ml.serve: up in {server.startup_s:.1f}s, pid {server.proc.pid}, RSS {server.rss_mib():.0f} MiB")  # type: ignore[union-attr]
+        say(f"  ml.serve: up in {server.startup_s:.1f}s, RSS {server.rss_mib():.0f} MiB: {describe(server)}")
         say(f"  correctness: {check_mnist(digits, server.url, MODEL)}")
         bodies = {"ml.serve": digits.bodies()}
         say(f"  request body: {len(bodies['ml.serve'][0])} B")
-        closed, half = load_steps({"ml.serve": server}, bodies, plan, workdir, "(2) digit CNN, 1 image per request")
+        closed, half = load_steps(
+            {"ml.serve": server}, bodies, plan, workdir, "(2) digit CNN, 1 image per request"
+        )
         drift = drift_over_http(server.url, MODEL, digits.fill_bodies(WINDOW), plan.checks)
     best = peak(closed["ml.serve"])
     server_batch = max(1, min(MAX_BATCH, round(best["batch"]))) if best["batch"] == best["batch"] else 1
@@ -168,9 +209,13 @@ def inproc(what: str, artifact: Path, *args: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def drift_section(artifacts: Artifacts, plan: Plan, tab: dict[str, Any], mnist: dict[str, Any]) -> dict[str, Any]:
+def drift_section(
+    artifacts: Artifacts, plan: Plan, tab: dict[str, Any], mnist: dict[str, Any]
+) -> dict[str, Any]:
     inproc_tab = inproc("drift", artifacts.tabular, "--csv", str(artifacts.csv), "--checks", str(plan.checks))
-    inproc_mnist = inproc("drift", artifacts.mnist, "--data", str(artifacts.mnist_data), "--checks", str(plan.checks))
+    inproc_mnist = inproc(
+        "drift", artifacts.mnist, "--data", str(artifacts.mnist_data), "--checks", str(plan.checks)
+    )
     rows = []
     for label, http, local in (("table", tab["drift"], inproc_tab), ("digits", mnist["drift"], inproc_mnist)):
         rows.append([f"{label}: POST /drift/check", http["window"], http["features"], http["own_median"],
@@ -180,14 +225,18 @@ def drift_section(artifacts: Artifacts, plan: Plan, tab: dict[str, Any], mnist: 
     say(table(f"(3) drift check on a {WINDOW}-instance window, ms (median of {plan.checks}; loadavg {loadavg()})",
               ["what", "window", "features", "check", "round trip", "first check", "max", f"features of {WINDOW}"],
               rows))  # fmt: skip
-    say("  check = the server's own check_seconds (HTTP) or Monitor.check() on a flushed full window; "
+    say(
+        "  check = the server's own check_seconds (HTTP) or Monitor.check() on a flushed full window; "
         "first check = the first after filling (HTTP: the drift thread has flushed all but <256 instances; "
         f"in-process: all {WINDOW} still queued, so it includes their features); features of {WINDOW} = "
-        "Monitor.flush() of a whole window at once (the drift thread does this 256+ at a time while serving)")
+        "Monitor.flush() of a whole window at once (the drift thread does this 256+ at a time while serving)"
+    )
     return {"table": inproc_tab, "digits": inproc_mnist}
 
 
-def goals(tab: dict[str, Any] | None, mnist: dict[str, Any], drift: dict[str, Any], skip_mlserver: bool) -> None:
+def goals(
+    tab: dict[str, Any] | None, mnist: dict[str, Any], drift: dict[str, Any], skip_mlserver: bool
+) -> None:
     say("\n== goals")
     if tab is not None and not skip_mlserver:
         ours = peak(tab["closed"]["ml.serve"])
@@ -245,6 +294,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     say(f"serving bench: {os.cpu_count()} cores, loadavg {loadavg()}, levels {plan.levels}, "
         f"{plan.warmup_s}s warm-up + {plan.duration_s}s per step, workdir {workdir}")  # fmt: skip
+    say(LEGEND)
     try:
         if not args.skip_mlserver:
             ensure_mlserver_venv(say)

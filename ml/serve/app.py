@@ -138,7 +138,7 @@ class App:
             recorder.failed(error.reason, time.perf_counter() - started)
             await _error(send, error)
         except ClientGone:
-            recorder.failed("bad_request", time.perf_counter() - started)
+            recorder.failed("client_gone", time.perf_counter() - started)
         except Exception as error:
             log.exception("prediction failed")
             recorder.failed("internal", time.perf_counter() - started)

@@ -83,10 +83,13 @@ class Engine:
         return out
 
     def warm_up(self, batch_size: int) -> None:
-        """Call the model at every batch size up to ``batch_size`` (64 at most), twice each: the
-        first calls of a TorchScript model profile it, and oneDNN plans each input shape once."""
+        """Call the model before the first request, twice per batch size: the first calls of a
+        TorchScript model profile it, and oneDNN plans each input shape once, so PyTorch models get
+        every size up to ``batch_size`` (64 at most); other models only sizes 1 and ``batch_size``."""
         example = self.inputs.example()
-        for size in range(1, min(batch_size, _WARM_UP_SIZES) + 1):
+        torch = "torch" in sys.modules
+        sizes = range(1, min(batch_size, _WARM_UP_SIZES) + 1) if torch else sorted({1, batch_size})
+        for size in sizes:
             batch = self.inputs.join([example] * size)
             for _ in range(_WARM_UP_CALLS):
                 self.predictor.predict(batch)

@@ -18,7 +18,7 @@ LATENCY_BUCKETS = (
 )  # fmt: skip
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 OUTCOMES = ("success", "error")
-ERROR_REASONS = ("bad_request", "too_large", "not_ready", "internal")
+ERROR_REASONS = ("bad_request", "too_large", "not_ready", "client_gone", "internal")
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 PREDICTION_COUNT = Counter(

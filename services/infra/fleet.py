@@ -365,7 +365,7 @@ class Fleet:
         if finished_rollout:
             deployment.rolling_from = None
         deployment.status, deployment.reason = status, reason
-        settled = status == "ready" and reason_before is not None  # e.g. a scale-up finished
+        settled = status == "ready" and reason is None and reason_before is not None  # a scale-up finished
         if status != before or finished_rollout or settled:
             if status in _EVENT_OF:
                 detail = reason if status != "ready" else f"serving v{deployment.model_version}"

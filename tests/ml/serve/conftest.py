@@ -66,7 +66,9 @@ def mixed_table(breast_cancer_csv: Path, path: Path) -> Path:
     table["size"] = pd.cut(
         frame["mean area"], [0, 500, 800, np.inf], labels=["small", "medium", "large"]
     ).astype(str)
-    table["clinic"] = np.random.default_rng(0).choice(["north", "south", None], size=len(frame))
+    table["clinic"] = np.random.default_rng(0).choice(
+        np.array(["north", "south", None], dtype=object), size=len(frame)
+    )
     table["diagnosis"] = np.where(frame["target"] == 1, "benign", "malignant")
     table.to_csv(path, index=False)
     return path
@@ -77,25 +79,34 @@ def _local(path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def digits_server(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serving.serving(
-        artifacts.digits, DIGITS, tmp_path_factory.mktemp("digits-server"), version="3"
-    ) as served:
-        yield served
+def servers(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Served]]:
+    """One server per model, started together (each spends seconds importing and warming up)."""
+    root = tmp_path_factory.mktemp("servers")
+    launched = {
+        DIGITS: serving.launch(artifacts.digits, DIGITS, root / DIGITS, version="3"),
+        TABLE: serving.launch(artifacts.table, TABLE, root / TABLE, version="1"),
+        MIXED: serving.launch(artifacts.mixed, MIXED, root / MIXED),
+    }
+    try:
+        yield {name: serving.wait_ready(served) for name, served in launched.items()}
+    finally:
+        for served in launched.values():
+            serving.kill(served)
 
 
 @pytest.fixture(scope="session")
-def table_server(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serving.serving(
-        artifacts.table, TABLE, tmp_path_factory.mktemp("table-server"), version="1"
-    ) as served:
-        yield served
+def digits_server(servers: dict[str, Served]) -> Served:
+    return servers[DIGITS]
 
 
 @pytest.fixture(scope="session")
-def mixed_server(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serving.serving(artifacts.mixed, MIXED, tmp_path_factory.mktemp("mixed-server")) as served:
-        yield served
+def table_server(servers: dict[str, Served]) -> Served:
+    return servers[TABLE]
+
+
+@pytest.fixture(scope="session")
+def mixed_server(servers: dict[str, Served]) -> Served:
+    return servers[MIXED]
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,6 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,18 +98,10 @@ def stop(served: Served, timeout: float = 30) -> int:
     return served.process.wait(timeout)
 
 
-@contextmanager
-def serving(
-    artifact: Path, name: str, directory: Path, *flags: str, version: str | None = None
-) -> Iterator[Served]:
-    """A ready server for the duration of the block."""
-    served = launch(artifact, name, directory, *flags, version=version)
-    try:
-        yield wait_ready(served)
-    finally:
-        if served.process.poll() is None:
-            served.process.kill()
-            served.process.wait(10)
+def kill(served: Served) -> None:
+    if served.process.poll() is None:
+        served.process.kill()
+        served.process.wait(10)
 
 
 def tensor(name: str, array: Any, datatype: str = "FP32") -> dict[str, Any]:

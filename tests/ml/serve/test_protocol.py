@@ -35,8 +35,8 @@ class Raw:
         length = int(headers.get("content-length", 0)) if body else 0
         while len(self.buffer) < length:
             self._read()
-        body, self.buffer = self.buffer[:length], self.buffer[length:]
-        return int(lines[0].split()[1]), headers, body
+        content, self.buffer = self.buffer[:length], self.buffer[length:]
+        return int(lines[0].split()[1]), headers, content
 
     def closed(self) -> bool:
         try:
