@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
@@ -25,13 +25,10 @@ from services.gateway.auth.http import CurrentActor
 from services.gateway.commands import CommandView
 from services.gateway.gateway import GatewayDep, ask
 from services.gateway.pagination import Page, Paging
-from services.gateway.routes.system import respond
+from services.gateway.routes.system import ACCEPTED, respond
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 AlertPath = Annotated[str, Path(min_length=1, max_length=64, description="Id of an alert.")]
-ACCEPTED: dict[int | str, dict[str, Any]] = {
-    202: {"model": CommandView, "description": "Not answered yet; poll the command."}
-}
 
 
 class NoteBody(Input):

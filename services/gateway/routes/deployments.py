@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -33,16 +33,13 @@ from services.gateway.commands import CommandView
 from services.gateway.gateway import GatewayDep, ask
 from services.gateway.pagination import Page, Paging
 from services.gateway.routes.registry_bodies import DeployRequest
-from services.gateway.routes.system import respond
+from services.gateway.routes.system import ACCEPTED, respond
 
 router = APIRouter(prefix="/api", tags=["deployments"])
 INFERENCE_PATH = r"/api/deployments/[^/]+/(v2/.*|predict)"
 """Inference requests: bodies there may be up to MLOPS_MAX_INFERENCE_BYTES."""
 
 DeploymentPath = Annotated[str, Path(min_length=1, max_length=64, description="Id of a deployment.")]
-ACCEPTED: dict[int | str, dict[str, Any]] = {
-    202: {"model": CommandView, "description": "Not answered yet; poll the command."}
-}
 Window = Annotated[int, Query(ge=60, le=30 * 86400, description="How far back, in seconds.")]
 Step = Annotated[int, Query(ge=10, le=86400, description="Width of one point, in seconds.")]
 

@@ -64,7 +64,7 @@ from services.gateway.routes.registry_bodies import (
     RollbackRequest,
     StatusRequest,
 )
-from services.gateway.routes.system import respond
+from services.gateway.routes.system import ACCEPTED, respond
 from services.kit.errors import InvalidRequest
 
 router = APIRouter(prefix="/api", tags=["registry"])
@@ -74,9 +74,6 @@ UPLOAD_PATH = r"/api/models/[^/]+/versions"
 ModelIdPath = Annotated[str, Path(min_length=1, max_length=100, description="A version's model_id.")]
 NamePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", description="Model name.")]
 AliasPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,62}$", description="Alias.")]
-ACCEPTED: dict[int | str, dict[str, Any]] = {
-    202: {"model": CommandView, "description": "Not answered yet; poll the command."}
-}
 
 
 # The seed's routes ---------------------------------------------------------------------------

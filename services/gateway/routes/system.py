@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
@@ -59,6 +59,12 @@ async def ping(
 @router.get("/commands/{command_id}", summary="What became of a command.")
 async def command(command_id: str, gateway: GatewayDep) -> CommandView:
     return await gateway.commands.get(command_id)
+
+
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"model": CommandView, "description": "Not answered yet; poll the command."}
+}
+"""The 202 answer of a route that issues a command, for its OpenAPI ``responses``."""
 
 
 def respond(view: CommandView, response: Response) -> CommandView:
