@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,24 +101,8 @@ def load(artifact: str, threads: int) -> Predictor:
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(threads)
-        _optimize(predictor, torch)
     log.info("loaded %s from %s in %.2f s", predictor.model_type, artifact, time.perf_counter() - started)
     return predictor
-
-
-def _optimize(predictor: Predictor, torch: Any) -> None:
-    """Replace a TorchScript ``module`` by its inference-optimized form (frozen, convolutions in
-    oneDNN layout): the same outputs, 2-3x faster for batches of 2 and more on CPU. Only
-    ``mnist_pytorch_cnn`` has one; this belongs in its ``load_predictor`` and lives here until then."""
-    module = getattr(predictor, "module", None)
-    if not isinstance(module, torch.jit.ScriptModule):
-        return
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # torch.compile is no match: minutes to start
-            predictor.module = torch.jit.optimize_for_inference(module)  # type: ignore[attr-defined]
-    except Exception as error:
-        log.warning("serving the model unoptimized: optimize_for_inference failed: %s", error)
 
 
 def _as_request_error(error: Exception) -> Exception:

@@ -35,6 +35,8 @@ from services.kit.processes import (
 
 LOG = "serve.log"
 PORT_FILE = "port.json"
+PROCESS_FILE = "process.json"
+"""Written at spawn (pid, start time), so a replica is found even before it listens."""
 STOPPED = "stopped"
 """Written when the platform itself stopped a replica (``mlops up`` ending): no alert for that."""
 
@@ -95,7 +97,9 @@ class LocalReplicas:
             child = spawn(command, directory, environment, output)
         self._children[child.pid] = child
         pin(child.pid, threads)
-        return Started(child.pid, create_time(child.pid), directory)
+        started = create_time(child.pid)
+        (directory / PROCESS_FILE).write_bytes(orjson.dumps({"pid": child.pid, "create_time": started}))
+        return Started(child.pid, started, directory)
 
     def alive(self, pid: int | None, started: float | None) -> bool:
         child = self._children.get(pid or -1)
@@ -156,12 +160,12 @@ def log_tail(path: Path, lines: int) -> str:
 async def stop_replicas(root: Path, grace_seconds: float = 5.0) -> int:
     """Stop every replica process still running under ``root`` (``mlops up`` ending); how many were."""
     stopped = 0
-    for port_file in _port_files(root):
-        with contextlib.suppress(FileNotFoundError, orjson.JSONDecodeError, KeyError):
-            pid = int(orjson.loads(port_file.read_bytes())["pid"])
-            started = create_time(pid)
-            if started is not None and _is_server(pid, port_file.parent):
-                (port_file.parent / STOPPED).write_text("the platform was stopped\n")
+    for process_file in _process_files(root):
+        with contextlib.suppress(FileNotFoundError, orjson.JSONDecodeError, KeyError, TypeError):
+            recorded = orjson.loads(process_file.read_bytes())
+            pid, started = int(recorded["pid"]), recorded["create_time"]
+            if same_process(pid, started) and _is_server(pid, process_file.parent):
+                (process_file.parent / STOPPED).write_text("the platform was stopped\n")
                 await terminate(pid, started, grace_seconds, same_process)
                 stopped += 1
     return stopped
@@ -178,8 +182,8 @@ async def terminate(pid: int, started: float | None, grace_seconds: float, alive
             await asyncio.sleep(0.05)
 
 
-def _port_files(root: Path) -> list[Path]:
-    return sorted(root.glob(f"*/*/{PORT_FILE}"))
+def _process_files(root: Path) -> list[Path]:
+    return sorted(root.glob(f"*/*/{PROCESS_FILE}"))
 
 
 def _is_server(pid: int, directory: Path) -> bool:
