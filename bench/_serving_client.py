@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def write_requests(path: Path, host: str, port: int, target: str, bodies: Sequence[bytes]) -> None:
@@ -132,7 +133,7 @@ class Run:
         self.latencies.append(done - sent)
         self.scheduled.append(done - due)
 
-    def result(self) -> dict[str, float | int | str]:
+    def result(self) -> dict[str, Any]:
         latencies, scheduled = sorted(self.latencies), sorted(self.scheduled)
         window = self.end - self.start
         return {
@@ -181,7 +182,7 @@ async def open_loop(callers: list[Caller], run: Run, rate: float) -> None:
     await asyncio.gather(run.mark_window(), *(call(c) for c in callers))
 
 
-async def main(config: dict) -> dict:
+async def main(config: dict[str, Any]) -> dict[str, Any]:
     requests = read_requests(config["bodies"])
     host, port = config["host"], config["port"]
     rate = config.get("rate")

@@ -127,18 +127,30 @@ def peak(results: list[dict[str, Any]]) -> dict[str, Any]:
     return max(results, key=lambda r: r["throughput"])
 
 
+def tabular_servers(artifacts: Artifacts, workdir: Path, skip_mlserver: bool) -> dict[str, Server]:
+    servers: dict[str, Server] = {"ml.serve": OurServer(workdir / "tab-ours", artifacts.tabular, MODEL)}
+    if not skip_mlserver:
+        model_file = artifacts.tabular / "model.joblib"
+        servers["MLServer"] = MlServer(workdir / "tab-mlserver", model_file, MODEL, None)
+        batching = (MAX_BATCH, MAX_WAIT_MS / 1000)
+        servers["MLServer+batching"] = MlServer(workdir / "tab-mlserver-b", model_file, MODEL, batching)
+    return servers
+
+
+def ratio_table(closed: dict[str, list[dict[str, Any]]], levels: tuple[int, ...]) -> str:
+    peers = ("MLServer", "MLServer+batching")
+    ours = closed["ml.serve"]
+    rows = [[f"c={level}", *(ours[i]["throughput"] / closed[n][i]["throughput"] for n in peers)]
+            for i, level in enumerate(levels)]  # fmt: skip
+    rows.append(["peak", *(peak(ours)["throughput"] / peak(closed[n])["throughput"] for n in peers)])
+    return table("(1) throughput ratio ml.serve / MLServer", ["", *(f"/ {n}" for n in peers)], rows)
+
+
 def tabular_section(artifacts: Artifacts, plan: Plan, workdir: Path, skip_mlserver: bool) -> dict[str, Any]:
     data = Table(artifacts)
     say(f"\n### (1) table model: {artifacts.estimator} on breast cancer ({len(data.columns)} columns), "
         f"1 row per request, one FP64 tensor per column, content_type pd")  # fmt: skip
-    servers: dict[str, Server] = {
-        "ml.serve": OurServer(workdir / "tab-ours", artifacts.tabular, MODEL),
-    }
-    if not skip_mlserver:
-        model_file = artifacts.tabular / "model.joblib"
-        servers["MLServer"] = MlServer(workdir / "tab-mlserver", model_file, MODEL, None)
-        servers["MLServer+batching"] = MlServer(workdir / "tab-mlserver-b", model_file, MODEL,
-                                                (MAX_BATCH, MAX_WAIT_MS / 1000))  # fmt: skip
+    servers = tabular_servers(artifacts, workdir, skip_mlserver)
     with ExitStack() as stack:
         for name, server in servers.items():
             stack.enter_context(server)
@@ -146,28 +158,15 @@ def tabular_section(artifacts: Artifacts, plan: Plan, workdir: Path, skip_mlserv
                 f"  {name}: up in {server.startup_s:.1f}s, RSS {server.rss_mib():.0f} MiB: {describe(server)}"
             )
         for name, server in servers.items():
-            say(
-                f"  {name} correctness: {check_tabular(data, server.url, MODEL, mlserver=name != 'ml.serve')}"
-            )
+            checked = check_tabular(data, server.url, MODEL, mlserver=name != "ml.serve")
+            say(f"  {name} correctness: {checked}")
         bodies = {name: data.bodies(mlserver=name != "ml.serve") for name in servers}
-        say("  request bodies: " + ", ".join(f"{name} {len(b[0])} B" for name, b in bodies.items())
-            + ("; MLServer's name outputs [predict_proba]" if not skip_mlserver else ""))  # fmt: skip
+        sizes = ", ".join(f"{name} {len(b[0])} B" for name, b in bodies.items())
+        say(f"  request bodies: {sizes} (MLServer's also name the output: predict_proba)")
         closed, half = load_steps(servers, bodies, plan, workdir, "(1) table model, 1 row per request")
         if not skip_mlserver:
-            rows = [[f"c={level}", *(closed["ml.serve"][i]["throughput"] / closed[n][i]["throughput"]
-                                     for n in ("MLServer", "MLServer+batching"))]
-                    for i, level in enumerate(plan.levels)]  # fmt: skip
-            rows.append(["peak", *(peak(closed["ml.serve"])["throughput"] / peak(closed[n])["throughput"]
-                                   for n in ("MLServer", "MLServer+batching"))])  # fmt: skip
-            say(
-                table(
-                    "(1) throughput ratio ml.serve / MLServer",
-                    ["", "/ MLServer", "/ MLServer+batching"],
-                    rows,
-                )
-            )
-        fill = data.fill_bodies(WINDOW)
-        drift = drift_over_http(servers["ml.serve"].url, MODEL, fill, plan.checks)
+            say(ratio_table(closed, plan.levels))
+        drift = drift_over_http(servers["ml.serve"].url, MODEL, data.fill_bodies(WINDOW), plan.checks)
     return {"closed": closed, "half": half, "drift": drift}
 
 
@@ -196,6 +195,10 @@ def mnist_section(artifacts: Artifacts, plan: Plan, workdir: Path) -> dict[str, 
               "served = ml.serve.engine.load (optimize_for_inference), plain = ml.predict.load",
               ["form", "batch", "inst/s", "ms/call", "CPU ms/call", "CPU ms/inst"], rows))  # fmt: skip
     by_size = {r["batch"]: r for r in raw["served"]}
+    overhead = best["server_ms"] - by_size[server_batch]["cpu_ms_instance"]
+    say(f"  ml.serve at c={best['concurrency']}: {best['server_ms']:.2f} ms of server CPU per image vs "
+        f"{by_size[server_batch]['cpu_ms_instance']:.2f} ms for the model alone at batch {server_batch}: "
+        f"{overhead:.2f} ms per request of HTTP, JSON, batching and drift bookkeeping")  # fmt: skip
     return {"closed": closed, "half": half, "drift": drift, "raw": raw, "best": best,
             "server_batch": server_batch, "raw_same": by_size[server_batch], "raw_1": by_size[1],
             "raw_max": by_size[MAX_BATCH]}  # fmt: skip
@@ -206,7 +209,8 @@ def inproc(what: str, artifact: Path, *args: str) -> dict[str, Any]:
                           capture_output=True, text=True, check=False)  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"_serving_inproc.py {what} failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def drift_section(

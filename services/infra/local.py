@@ -127,7 +127,7 @@ class LocalReplicas:
         how = f"exited with code {code}" if code is not None and code >= 0 else "exited"
         if code is not None and code < 0:
             how = f"was killed by signal {-code}"
-        tail = log_tail(Path(directory) / LOG, 3)
+        tail = log_tail(Path(directory) / LOG, 2)
         return f"{how}" + (f": {tail}" if tail else "")
 
     async def stop(self, pid: int | None, started: float | None, grace_seconds: float = 5.0) -> None:
@@ -149,11 +149,14 @@ def _threads(cpu: str | None) -> int:
 
 
 def log_tail(path: Path, lines: int) -> str:
+    """The last error lines of a log (``ERROR``, tracebacks' last line), else its last ``lines``."""
     with contextlib.suppress(FileNotFoundError):
         with open(path, "rb") as file:
-            file.seek(max(0, file.seek(0, os.SEEK_END) - 4096))
+            file.seek(max(0, file.seek(0, os.SEEK_END) - 8192))
             text = file.read().decode("utf-8", "replace")
-        return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
+        tail = [line.strip() for line in text.strip().splitlines() if line.strip()]
+        errors = [line for line in tail if " ERROR " in line or line.startswith(("Error", "RuntimeError"))]
+        return " | ".join((errors or tail)[-lines:])
     return ""
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -110,7 +111,11 @@ class TestServing:
             assert missing.status_code == 404 and missing.json()["field"] == "model_id"
             too_many = await http.post("/api/mlops/deploy_model", json={"model_id": "x", "replicas": 99})
             assert too_many.status_code == 422 and too_many.json()["field"] == "replicas"
-            deployment = await deploy(http, await register(platform, digit_models[0]))
+            limits = {"cpu": "1", "memory": "3Gi"}
+            deployment = await deploy(http, await register(platform, digit_models[0]), resource_limits=limits)
+            assert deployment["resource_limits"] == limits
+            process = psutil.Process(deployment["replicas"][0]["pid"])
+            assert len(process.cpu_affinity()) == 1 and process.rlimit(psutil.RLIMIT_AS)[0] == 3 << 30
             infer = f"{deployment['endpoint']}/v2/models/digits/infer"
             body = {
                 "inputs": [{"name": "input", "shape": [1, 27, 28], "datatype": "FP32", "data": [0.0] * 756}]
@@ -248,6 +253,36 @@ class TestLifecycle:
             assert (
                 alerts["total"] == 1 and alerts["items"][0]["details"]["replica_id"] == victim["replica_id"]
             )
+
+    async def test_a_version_that_cannot_start_fails_with_the_reason_and_an_alert(
+        self, infra_platform: Any, digit_models: list[Path], tmp_path: Path
+    ) -> None:
+        broken = tmp_path / "broken"
+        broken.mkdir()
+        for name in ("manifest.json", "signature.json", "reference.json"):
+            (broken / name).write_bytes((digit_models[0] / name).read_bytes())
+        (broken / "model.pt").write_bytes(b"not a TorchScript archive")
+        async with infra_platform() as platform:
+            http = platform.http
+            model_id = await register(platform, broken)
+            answer = await http.post("/api/mlops/deploy_model", json={"model_id": model_id, "replicas": 1})
+            deployment_id = answer.json()["deployment_id"]
+
+            async def failed() -> dict[str, Any] | None:
+                found: dict[str, Any] = (await http.get(f"/api/deployments/{deployment_id}")).json()
+                return found if found["status"] == "failed" else None
+
+            found = await wait_for(failed, 60, 0.2, "the deployment to fail")
+            alerts = (await http.get(f"/api/alerts?deployment_id={deployment_id}")).json()["items"]
+        reason = found["reason"]
+        assert (
+            reason.startswith("replicas of v1 failed to start: replica ") and "exited with code 1" in reason
+        )
+        assert "ERROR ml.serve: cannot load the model" in reason and " INFO " not in reason, reason
+        assert [r["status"] for r in found["replicas"]] == ["dead"] * 3
+        assert [e["event"] for e in found["history"]] == ["deploying", "failed"]
+        assert [(a["alert_type"], a["severity"]) for a in alerts] == [("deployment_failed", "critical")]
+        assert alerts[0]["details"]["reason"] == found["reason"]
 
 
 class TestDrift:
