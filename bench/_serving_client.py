@@ -104,7 +104,7 @@ class Caller:
 
 
 class Run:
-    """Latencies and errors of the requests that started and ended inside the measured window."""
+    """Latencies and errors of the requests answered inside the measured window (after warm-up)."""
 
     def __init__(self, warmup_s: float, duration_s: float) -> None:
         now = time.perf_counter()
