@@ -172,6 +172,9 @@ class Fleet:
         checked = [r for r in replicas if r.status in WATCHED]
         results = await asyncio.gather(*(self._health(r) for r in checked))
         plan.health = dict(zip([r.id for r in checked], results, strict=True))
+        for key in [k for k in self._health_failures if k.startswith(f"{deployment.id}/")]:
+            if key.split("/", 1)[1] not in plan.health:
+                del self._health_failures[key]  # a replica no longer watched
         for replica in replicas:
             if replica.status in ("draining", "standby") and (replica.drain_until or now) <= now:
                 plan.stop.append(replica)
@@ -193,8 +196,9 @@ class Fleet:
                 self._starting(deployment, replica, plan, now)
             elif replica.status == "ready":
                 ready = plan.health[replica.id][1]
-                failures = 0 if ready else self._health_failures.get(replica.id, 0) + 1
-                self._health_failures[replica.id] = failures
+                key = f"{deployment.id}/{replica.id}"
+                failures = 0 if ready else self._health_failures.get(key, 0) + 1
+                self._health_failures[key] = failures
                 if failures >= HEALTH_FAILURES:
                     plan.stop.append(replica)
                     plan.changed[replica.id] = {"status": "dead", "ended_at": now}
@@ -249,7 +253,7 @@ class Fleet:
         if len(current) < deployment.replicas and plan.start_failures < self.settings.max_start_failures:
             plan.start = deployment.replicas - len(current)
         extra = len(current) - deployment.replicas
-        if extra > 0:  # scale down: starting ones first, then the newest
+        if extra > 0:  # scale down: starting ones first, then the oldest
             for replica in sorted(current, key=lambda r: (state[r.id] == "ready", r.started_at))[:extra]:
                 plan.changed[replica.id] = dict(drain)
         old = [r for r in replicas if r.model_id != deployment.model_id and state[r.id] in LIVE]
