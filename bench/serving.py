@@ -82,8 +82,9 @@ NOISY_CORES = 0.25
 GOAL_RATIO, GOAL_P99_MS, GOAL_RAW, GOAL_DRIFT_MS = 2.0, 10.0, 0.70, 50.0
 LEGEND = """columns: req/s and latencies of the requests answered inside each step's window (client side,
 send to last byte); inst/call = instances per model call (ml.serve's /metrics); srv CPU = the server
-process and its children; client CPU = the load generator's own (a process of its own: asyncio streams
-on uvloop, one keep-alive connection per caller); other cores = CPU every other process on the machine used during the step."""
+process and its children; client CPU = the load generator's own (a process of its own: asyncio
+streams on uvloop, one keep-alive connection per caller); other cores = CPU that every other process
+on the machine used during the step."""
 FULL = Plan(
     levels=(1, 4, 16, 64), warmup_s=1.5, duration_s=8.0, open_connections=64, raw_seconds=2.0, checks=7
 )
@@ -125,10 +126,14 @@ def load_steps(servers: dict[str, Server], bodies: dict[str, list[bytes]], plan:
     for name, r in steps:
         if r["errors"]:
             say(f"  {name}: {r['errors']} errors, e.g. {r['error_sample']}")
-    noisy = [f"{name} {r['concurrency'] or r['rate']}" for name, r in steps if r["other_cores"] > NOISY_CORES]
+    noisy = [f"{name} {step(r)}" for name, r in steps if r["other_cores"] > NOISY_CORES]
     if noisy:
         say(f"  other work used > {NOISY_CORES} cores during: {', '.join(noisy)}; read those rows with care")
     return closed, half
+
+
+def step(result: dict[str, Any]) -> str:
+    return f"c={result['concurrency']}" if result["concurrency"] else f"at {result['rate']:.0f} req/s"
 
 
 def describe(server: Server) -> str:
