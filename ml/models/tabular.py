@@ -212,8 +212,16 @@ class TablePredictor:
 
 
 def load_predictor(directory: Path) -> TablePredictor:
-    """Load the pipeline and its signature and reference from an artifact directory."""
+    """Load the pipeline and its signature and reference from an artifact directory.
+
+    Estimators trained with several jobs predict with one: a serving process answers many
+    requests at once and batches them, so threads of its own per call only contend."""
     pipeline = joblib.load(directory / "model.joblib")
+    single = {
+        name: 1 for name, value in pipeline.get_params().items() if name.endswith("n_jobs") and value != 1
+    }
+    if single:
+        pipeline.set_params(**single)
     return TablePredictor(
         pipeline, read_json(directory / "signature.json"), read_json(directory / "reference.json")
     )
