@@ -52,15 +52,16 @@ def quantile_edges(values: np.ndarray, bins: int = BINS) -> list[float]:
 def proportions(values: np.ndarray, edges: list[float]) -> list[float]:
     """The share of finite ``values`` in each bin of ``edges``; out-of-range values go to the end bins.
 
-    Bins are closed on the left, the last one on both sides, like ``numpy.histogram``."""
+    Bins are closed on the left, the last one on both sides, like ``numpy.histogram``. One
+    vectorised count per inner edge (a reference has about ten bins): several times faster than a
+    binary search per value, which matters on a 10,000-input window."""
     finite = _finite(values)
     count = len(edges) - 1
     if len(finite) == 0 or count < 1:
         return [0.0] * max(count, 1)
-    inner = np.asarray(edges[1:-1], dtype=np.float64)
-    index = np.searchsorted(inner, finite, side="right")
-    counts = np.bincount(index, minlength=count)[:count]
-    return [float(c) / len(finite) for c in counts]
+    below = [np.count_nonzero(finite < edge) for edge in edges[1:-1]]
+    cumulative = np.array([0, *below, len(finite)], dtype=np.float64)
+    return [float(share) for share in np.diff(cumulative) / len(finite)]
 
 
 def histogram(reference_values: np.ndarray, values: np.ndarray, bins: int = BINS) -> dict[str, Any]:

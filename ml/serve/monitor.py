@@ -150,7 +150,7 @@ class Monitor:
             values, confidence = self.window.snapshot()
             size = len(confidence)
             live = {name: values[index] for index, name in enumerate(self.window.features)}
-            scores = self._compare(live) if size else {}
+            scores = drift.compare(self._histograms, live) if size else {}
             average = float(confidence.mean()) if size else None
             report = self._judge(scores, size, average)
             report["checked_at"] = datetime.now(UTC).isoformat()
@@ -158,17 +158,6 @@ class Monitor:
             self._recorder.drift(scores, report["drifted"], average)
             self._report = report
             return report
-
-    def _compare(self, live: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
-        """``ml.drift.compare`` with faster binning (``shares``): PSI and binned KS per feature."""
-        scores = {}
-        for name, stored in self._histograms.items():
-            current = shares(live[name], stored["edges"])
-            scores[name] = {
-                "psi": drift.psi(stored["proportions"], current),
-                "ks": drift.ks(stored["proportions"], current),
-            }
-        return scores
 
     def _judge(self, scores: dict[str, dict[str, float]], size: int, average: float | None) -> dict[str, Any]:
         enough = size >= self.thresholds.min_window
@@ -217,16 +206,3 @@ class Monitor:
                     self.flush()
             except Exception:
                 log.exception("drift monitoring failed")
-
-
-def shares(values: np.ndarray, edges: list[float]) -> list[float]:
-    """``ml.drift.proportions`` (the share of finite values in each bin, out-of-range values in the
-    end bins), about four times faster for the ten or so bins of a reference: one vectorised count
-    per inner edge instead of a binary search per value."""
-    bins = len(edges) - 1
-    finite = values[np.isfinite(values)]
-    if len(finite) == 0 or bins < 1:
-        return [0.0] * max(bins, 1)
-    below = [np.count_nonzero(finite < edge) for edge in edges[1:-1]]
-    cumulative = np.array([0, *below, len(finite)], dtype=np.float64)
-    return [float(share) for share in np.diff(cumulative) / len(finite)]

@@ -13,7 +13,7 @@ import pytest
 
 from ml.serve.inputs import ImageInputs
 from ml.serve.metrics import Recorder
-from ml.serve.monitor import Monitor, Thresholds, Window, shares
+from ml.serve.monitor import Monitor, Thresholds, Window
 from tests.ml.factories import Mnist
 from tests.ml.serve import serving
 from tests.ml.serve.conftest import Artifacts
@@ -179,16 +179,19 @@ class TestTableDrift:
         assert set(report["features"]) == {"mean radius", "mean texture", "worst area", "worst smoothness"}
 
 
-class TestShares:
+class TestBinning:
     @pytest.mark.parametrize(
         "edges",
         [[0.0, 1.0, 2.5, 4.0, 10.0], [3.0, 3.0], [-1.0, 0.0], [0.5, 1.5, 2.5]],
         ids=["bins", "one value", "all above", "out of range"],
     )
-    def test_same_as_ml_drift_proportions(self, edges: list[float]) -> None:
+    def test_proportions_count_like_a_binary_search_per_value(self, edges: list[float]) -> None:
         from ml import drift
 
         rng = np.random.default_rng(3)
         values = np.concatenate([rng.normal(2, 3, 5000), [np.nan, np.inf, -np.inf], np.array(edges)])
-        assert shares(values, edges) == pytest.approx(drift.proportions(values, edges), abs=1e-12)
-        assert shares(np.array([np.nan]), edges) == drift.proportions(np.array([np.nan]), edges)
+        finite = values[np.isfinite(values)]
+        index = np.searchsorted(np.asarray(edges[1:-1]), finite, side="right")
+        expected = np.bincount(index, minlength=len(edges) - 1)[: len(edges) - 1] / len(finite)
+        assert drift.proportions(values, edges) == pytest.approx(list(expected), abs=1e-12)
+        assert drift.proportions(np.array([np.nan]), edges) == [0.0] * (len(edges) - 1)
