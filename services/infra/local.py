@@ -96,7 +96,8 @@ class LocalReplicas:
         with open(directory / LOG, "ab") as output:
             child = spawn(command, directory, environment, output)
         self._children[child.pid] = child
-        pin(child.pid, threads)
+        if limits.get("cpu"):
+            pin(child.pid, threads)  # held to its limit; without one it may run on any core
         started = create_time(child.pid)
         (directory / PROCESS_FILE).write_bytes(orjson.dumps({"pid": child.pid, "create_time": started}))
         return Started(child.pid, started, directory)
@@ -141,10 +142,12 @@ class LocalReplicas:
 
 
 def _threads(cpu: str | None) -> int:
-    """Threads for a CPU limit: its cores rounded up, at least 1, at most this machine's."""
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """Threads of one model call: a CPU limit's cores rounded up (at most this machine's); one
+    without a limit, since concurrent requests are batched, and a single-image call on two threads
+    was measured several times slower than on one."""
     if not cpu:
-        return available
+        return 1
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(available, math.ceil(cpu_cores(cpu))))
 
 
