@@ -12,6 +12,7 @@ run time, is put on MLServer's ``PYTHONPATH``.
 
 from __future__ import annotations
 
+import abc
 import inspect
 import json
 import os
@@ -34,7 +35,7 @@ MLSERVER_BIN = MLSERVER_VENV / "bin" / "mlserver"
 MLSERVER_PACKAGES = ("mlserver==1.7.1", "mlserver-sklearn==1.7.1", "httptools")
 
 
-class Server:
+class Server(abc.ABC):
     """A server process started in a session of its own; ``stop`` ends the whole group."""
 
     label = "server"
@@ -154,8 +155,9 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @abc.abstractmethod
     def start(self) -> None:
-        raise NotImplementedError
+        """Start the server and return once it answers ready (each kind of server its own way)."""
 
 
 class OurServer(Server):
