@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, WebSocket
 from pydantic import BaseModel, Field
 
-from contracts.envelope import SYSTEM_ACTOR, Actor, new_id
+from contracts.envelope import SYSTEM_ACTOR, Actor
 from contracts.messages import spec
 from contracts.subjects import SERVICES
 from contracts.system import ServiceStatus, StatusRequest
@@ -101,11 +101,13 @@ class Gateway:
 
     async def _service(self, name: str) -> ServiceView:
         assert self.service.bus is not None
-        query = spec(f"{name}.system.status.v1")
-        envelope = query.envelope(
-            source=self.service.source, correlation_id="status", actor=SYSTEM_ACTOR, data=StatusRequest()
+        reply = await self.service.bus.ask(
+            f"{name}.system.status.v1",
+            StatusRequest(),
+            SYSTEM_ACTOR,
+            correlation_id="status",
+            timeout=self.settings.status_timeout_seconds,
         )
-        reply = await self.service.bus.query(query, envelope, self.settings.status_timeout_seconds)
         status = ServiceStatus.model_validate(reply.data) if reply.ok else None
         alive = self.replicas.alive(name)
         return ServiceView(
@@ -171,14 +173,12 @@ async def ask_data(
 ) -> Any:
     """Like :func:`ask`, the reply as parsed JSON, not validated again (for long lists passed on)."""
     assert gateway.service.bus is not None
-    query = spec(message_type)
-    envelope = query.envelope(source=gateway.service.source, correlation_id=new_id(), actor=actor, data=data)
-    reply = await gateway.service.bus.query(query, envelope, timeout)
+    reply = await gateway.service.bus.ask(message_type, data, actor, timeout=timeout)
     if not reply.ok:
         error = reply.error
         raise QueryFailed(
             error.code if error else "unavailable",
-            error.reason if error else f"{query.service} did not answer",
+            error.reason if error else f"{spec(message_type).service} did not answer",
             error.status if error else 503,
             error.field if error else None,
         )

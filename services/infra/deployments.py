@@ -21,8 +21,7 @@ from contracts.infra import (
     RolloutDeployment,
     ScaleDeployment,
 )
-from contracts.messages import spec
-from contracts.registry import VERSION_GET, ProductionChanged, VersionDetail
+from contracts.registry import VERSION_GET, GetVersion, ProductionChanged, VersionDetail
 from services.infra.history import record
 from services.infra.models import Deployment
 from services.kit.errors import Conflict, NotFound, TransientError
@@ -145,13 +144,8 @@ class Deployments:
 
     async def version(self, model_id: str, actor: Actor) -> VersionDetail:
         """The registered version ``model_id``, from the registry."""
-        bus = self.service.bus
-        assert bus is not None
-        query = spec(VERSION_GET)
-        envelope = query.envelope(
-            source=self.service.source, correlation_id=new_id(), actor=actor, data={"model_id": model_id}
-        )
-        reply = await bus.query(query, envelope, timeout=5.0)
+        assert self.service.bus is not None
+        reply = await self.service.bus.ask(VERSION_GET, GetVersion(model_id=model_id), actor, timeout=5.0)
         if not reply.ok:
             error = reply.error
             if error is not None and error.status == 404:

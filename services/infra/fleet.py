@@ -273,7 +273,7 @@ class Fleet:
         env: dict[str, str] = {}
         if deployment.artifact_uri.startswith("s3://"):
             assert self.service.bus is not None
-            env = artifact_env(await read_settings(self.service.bus, self.service.source, "artifact_store"))
+            env = artifact_env(await read_settings(self.service.bus, "artifact_store"))
         model = {
             "artifact_uri": deployment.artifact_uri,
             "model_name": deployment.model_name,

@@ -69,11 +69,21 @@ async def record(
 
 async def ready_replicas(uow: UnitOfWork, deployment: Deployment) -> int:
     """Replicas of the version ``deployment`` serves that answer ready."""
-    count = await uow.session.scalar(
-        select(func.count()).where(
-            Replica.deployment_id == deployment.id,
-            Replica.model_id == deployment.model_id,
+    return (await ready_counts(uow, [deployment.id])).get(deployment.id, 0)
+
+
+async def ready_counts(uow: UnitOfWork, deployment_ids: list[str]) -> dict[str, int]:
+    """Ready replicas of the served version, per deployment."""
+    if not deployment_ids:
+        return {}
+    rows = await uow.session.execute(
+        select(Replica.deployment_id, func.count())
+        .join(Deployment, Deployment.id == Replica.deployment_id)
+        .where(
+            Replica.deployment_id.in_(deployment_ids),
             Replica.status == "ready",
+            Replica.model_id == Deployment.model_id,
         )
+        .group_by(Replica.deployment_id)
     )
-    return int(count or 0)
+    return {deployment_id: int(count) for deployment_id, count in rows}

@@ -137,9 +137,6 @@ class LocalReplicas:
             assert pid is not None
             await terminate(pid, started, grace_seconds, self.alive)
 
-    def forget(self, pid: int | None) -> None:
-        self._children.pop(pid or -1, None)
-
 
 def _threads(cpu: str | None) -> int:
     """Threads of one model call: a CPU limit's cores rounded up (at most this machine's); one

@@ -31,6 +31,7 @@ from contracts.infra import (
 )
 from services.infra.alerts import ACTIVE
 from services.infra.deployments import ENDPOINT
+from services.infra.history import ready_counts
 from services.infra.models import Alert, Deployment, HistoryRow, MetricPoint, Replica
 from services.infra.monitor import add_buckets
 from services.kit.errors import NotFound
@@ -66,7 +67,7 @@ class InfraViews:
                     .offset(request.offset)
                 )
             )
-            ready = await _ready_counts(uow, [r.id for r in rows])
+            ready = await ready_counts(uow, [r.id for r in rows])
         return DeploymentPage(items=[_view(r, ready.get(r.id, 0)) for r in rows], total=int(total or 0))
 
     async def get(self, query: Envelope) -> DeploymentDetail:
@@ -91,7 +92,7 @@ class InfraViews:
                     .order_by(HistoryRow.id)
                 )
             )
-            ready = await _ready_counts(uow, [deployment.id])
+            ready = await ready_counts(uow, [deployment.id])
         live_first = sorted(
             replicas, key=lambda r: r.status not in ("ready", "starting", "standby", "draining")
         )
@@ -282,20 +283,3 @@ def _replica(replica: Replica) -> ReplicaView:
         started_at=replica.started_at,
         ready_at=replica.ready_at,
     )
-
-
-async def _ready_counts(uow: Any, deployment_ids: list[str]) -> dict[str, int]:
-    """Ready replicas of the served version, per deployment."""
-    if not deployment_ids:
-        return {}
-    rows = await uow.session.execute(
-        select(Replica.deployment_id, func.count())
-        .join(Deployment, Deployment.id == Replica.deployment_id)
-        .where(
-            Replica.deployment_id.in_(deployment_ids),
-            Replica.status == "ready",
-            Replica.model_id == Deployment.model_id,
-        )
-        .group_by(Replica.deployment_id)
-    )
-    return {deployment_id: int(count) for deployment_id, count in rows}

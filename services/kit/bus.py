@@ -16,9 +16,10 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import PubAck, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
+from pydantic import BaseModel
 
 from contracts.catalog import MessageSpec
-from contracts.envelope import Envelope
+from contracts.envelope import Actor, Envelope, new_id
 from contracts.messages import QueryError, QueryReply, spec
 from contracts.subjects import (
     DEAD_LETTER_STREAM,
@@ -217,6 +218,22 @@ class Bus:
             error = QueryError(code="unavailable", reason=f"{spec.service} did not answer", status=503)
             return QueryReply(ok=False, error=error)
         return QueryReply.model_validate_json(msg.data)
+
+    async def ask(
+        self,
+        message_type: str,
+        data: BaseModel,
+        actor: Actor,
+        *,
+        correlation_id: str | None = None,
+        timeout: float = 2.0,
+    ) -> QueryReply:
+        """Ask query ``message_type`` on behalf of ``actor``, in this connection's name (its source)."""
+        query = spec(message_type)
+        envelope = query.envelope(
+            source=self.name, correlation_id=correlation_id or new_id(), actor=actor, data=data
+        )
+        return await self.query(query, envelope, timeout)
 
     async def serve(self, subject: str, queue: str, handler: Callable[[Msg], Awaitable[None]]) -> None:
         """Answer requests on ``subject``; replicas share the load through ``queue``."""

@@ -10,7 +10,6 @@ from typing import Any
 
 from contracts.envelope import SYSTEM_ACTOR
 from contracts.gateway import SETTINGS_SECRET, SecretReply, SecretRequest, SettingsGroup
-from contracts.messages import spec
 from services.kit.bus import Bus
 from services.kit.errors import TransientError
 
@@ -23,13 +22,12 @@ ARTIFACT_ENV = {
 """Artifact store settings to the environment ``ml.storage`` reads."""
 
 
-async def read_settings(bus: Bus, source: str, group: SettingsGroup) -> dict[str, Any]:
+async def read_settings(bus: Bus, group: SettingsGroup) -> dict[str, Any]:
     """The values of settings ``group``; ``TransientError`` when the gateway does not answer."""
-    query = spec(SETTINGS_SECRET)
-    envelope = query.envelope(
-        source=source, correlation_id=f"settings-{group}", actor=SYSTEM_ACTOR, data=SecretRequest(group=group)
+    request = SecretRequest(group=group)
+    reply = await bus.ask(
+        SETTINGS_SECRET, request, SYSTEM_ACTOR, correlation_id=f"settings-{group}", timeout=5.0
     )
-    reply = await bus.query(query, envelope, timeout=5.0)
     if not reply.ok:
         reason = reply.error.reason if reply.error else "no answer"
         raise TransientError(f"cannot read the {group} settings from the gateway: {reason}")

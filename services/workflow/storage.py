@@ -23,15 +23,15 @@ DATA_ENV = {
 }
 
 
-async def job_storage(bus: Bus, source: str, job_id: str, artifacts: Path) -> tuple[str, dict[str, str]]:
+async def job_storage(bus: Bus, job_id: str, artifacts: Path) -> tuple[str, dict[str, str]]:
     """The artifact location of run ``job_id`` and its trainer's credential environment.
 
     ``artifacts`` is the local store's directory when the settings name none.
 
     ``TransientError`` when the gateway does not answer: the run waits rather than guess.
     """
-    store = await read_settings(bus, source, "artifact_store")
-    data = await read_settings(bus, source, "data_sources")
+    store = await read_settings(bus, "artifact_store")
+    data = await read_settings(bus, "data_sources")
     env = {DATA_ENV[name]: str(value) for name, value in data.items() if name in DATA_ENV and value}
     if store.get("kind") == "s3":
         uri = f"s3://{store['bucket']}/runs/{job_id}"

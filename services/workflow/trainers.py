@@ -125,9 +125,7 @@ class Trainers:
     async def _launch(self, run: Run) -> None:
         assert self.service.bus is not None
         try:
-            artifact_uri, env = await job_storage(
-                self.service.bus, self.service.source, run.id, self.settings.artifacts_path()
-            )
+            artifact_uri, env = await job_storage(self.service.bus, run.id, self.settings.artifacts_path())
         except TransientError as error:
             log.warning("run %s waits: %s", run.id, error)
             return
