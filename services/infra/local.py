@@ -51,7 +51,6 @@ class Started:
 class LocalReplicas:
     """Starts, finds and stops inference processes."""
 
-
     def __init__(self, settings: InfraSettings) -> None:
         self.settings = settings
         self.root = settings.deployments_path()
