@@ -40,6 +40,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/system/status"): "viewer",
     ("POST", "/api/system/ping"): "editor",
     ("GET", "/api/commands/{command_id}"): "viewer",
+    ("GET", "/api/events/recent"): "viewer",
     # settings: viewers see masks, admins change
     ("GET", "/api/settings"): "viewer",
     ("GET", "/api/settings/{group}"): "viewer",

@@ -20,15 +20,18 @@ import contextlib
 import functools
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field
 
-from services.gateway.auth.http import authenticate
-from services.gateway.gateway import Gateway, websocket_gateway
+from services.gateway.auth.http import CurrentCaller, authenticate
+from services.gateway.gateway import Gateway, GatewayDep, websocket_gateway
 from services.gateway.hub import HEARTBEAT, EventHub, Subscriber, parse_topics
 from services.gateway.permissions import WEBSOCKETS, may, may_see
+from services.kit.errors import InvalidRequest
 
 router = APIRouter(tags=["events"])
 
@@ -198,3 +201,63 @@ async def _answer(websocket: WebSocket, subscriber: Subscriber) -> None:
 
 async def _send(websocket: WebSocket, body: dict[str, Any]) -> None:
     await websocket.send_text(json.dumps(body))
+
+
+QUIET = (
+    "workflow.run.progressed.",
+    "workflow.run.logged.",
+    "workflow.run.epoch_completed.",
+    "infra.metrics.",
+)
+"""Events too frequent for an activity feed (live progress, log lines, metric collections)."""
+
+
+class RecentEvent(BaseModel):
+    """One event of the platform, as the WebSocket sends it."""
+
+    seq: int = Field(description="Position in the event stream (resume a WebSocket with since=seq).")
+    subject: str = Field(description="NATS subject, e.g. evt.workflow.run.succeeded.<job_id>.")
+    id: str = Field(description="Event id.")
+    type: str = Field(description="Message type, e.g. workflow.run.succeeded.v1.")
+    source: str = Field(description="Service instance that published it.")
+    time: datetime = Field(description="When it happened.")
+    actor: dict[str, Any] | None = Field(default=None, description="Who caused it, when a person did.")
+    correlation_id: str | None = Field(default=None, description="Correlation id (the command's).")
+    data: dict[str, Any] = Field(description="The event's payload (see contracts/schemas).")
+
+
+class RecentEvents(BaseModel):
+    """The latest events the caller may see, newest first."""
+
+    items: list[RecentEvent] = Field(description="Events, newest first.")
+    seq: int = Field(description="The stream's last position when read.")
+
+
+@router.get("/api/events/recent", summary="The latest events you may see, newest first (an activity feed).")
+async def recent_events(
+    caller: CurrentCaller,
+    gateway: GatewayDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="Most events to return.")] = 30,
+    topics: Annotated[
+        str, Query(max_length=500, description="Comma separated topic patterns, as on /ws/events.")
+    ] = ">",
+    scan: Annotated[
+        int, Query(ge=1, le=20000, description="How many of the stream's latest positions to look through.")
+    ] = 3000,
+) -> RecentEvents:
+    try:
+        patterns = parse_topics(topics)
+    except ValueError as error:
+        raise InvalidRequest(str(error), field="topics") from error
+    hub = gateway.hub
+    assert hub is not None
+    first, last = await hub.stream_bounds()
+    found: list[dict[str, Any]] = []
+    async for frame in hub.replay(max(first, last - scan + 1, 1), last, patterns):
+        if frame.topic.startswith(QUIET) or not may_see(caller.role, frame.topic):
+            continue
+        if frame.topic.split(".")[1:2] == ["command"] or ".system." in frame.topic:
+            continue
+        found.append(json.loads(frame.text))
+    items = [RecentEvent.model_validate(body) for body in reversed(found[-limit:])]
+    return RecentEvents(items=items, seq=last)
