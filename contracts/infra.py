@@ -40,6 +40,7 @@ DEPLOYMENT_DELETED = "infra.deployment.deleted.v1"
 ALERT_RAISED = "infra.alert.raised.v1"
 ALERT_ACKNOWLEDGED = "infra.alert.acknowledged.v1"
 ALERT_RESOLVED = "infra.alert.resolved.v1"
+METRICS_COLLECTED = "infra.metrics.collected.v1"
 
 DEPLOYMENT_LIST = "infra.deployment.list.v1"
 DEPLOYMENT_GET = "infra.deployment.get.v1"
@@ -117,6 +118,15 @@ class DeploymentChanged(Payload):
     reason: str | None = Field(default=None, description="Why, for failures and changes.")
     previous_model_id: str | None = Field(default=None, description="Version served before an update.")
     previous_version: int | None = Field(default=None, description="Its number.")
+
+
+class MetricsCollected(Payload):
+    """A collection found new traffic on a deployment (none is sent for an idle one)."""
+
+    deployment_id: str = Field(description="Id of the deployment.")
+    bucket: datetime = Field(description="Start of the 10-second point the numbers were added to.")
+    requests: int = Field(description="Requests counted by this collection.")
+    errors: int = Field(description="Failed requests counted by this collection.")
 
 
 class AlertChanged(Payload):
@@ -378,6 +388,7 @@ INFRA_MESSAGES = [
     _cmd(ALERT_RESOLVE, ResolveAlert, "Resolve an alert."),
     *(_evt(t, DeploymentChanged, s, "deployment_id") for t, s in _DEPLOYMENT_EVENTS.items()),
     *(_evt(t, AlertChanged, s, "alert_id") for t, s in _ALERT_EVENTS.items()),
+    _evt(METRICS_COLLECTED, MetricsCollected, "New traffic was counted on a deployment.", "deployment_id"),
     _qry(DEPLOYMENT_LIST, ListDeployments, DeploymentPage, "Deployments, filtered and paged."),
     _qry(DEPLOYMENT_GET, GetDeployment, DeploymentDetail, "One deployment with replicas and history."),
     _qry(DEPLOYMENT_ENDPOINTS, GetDeployment, Endpoints, "Where a deployment's ready replicas listen."),

@@ -103,6 +103,7 @@ TOPICS: list[tuple[str, Rule]] = [
     ("registry.model.>", "viewer"),
     ("infra.deployment.>", "viewer"),  # one deployment: infra.deployment.*.<deployment_id>
     ("infra.alert.>", "viewer"),
+    ("infra.metrics.>", "viewer"),  # new traffic counted: infra.metrics.collected.<deployment_id>
 ]
 """Event topics (subjects without ``evt.``), first match wins."""
 

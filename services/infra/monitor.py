@@ -13,12 +13,16 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import delete, select
 
+from contracts.envelope import SYSTEM_ACTOR
+from contracts.infra import METRICS_COLLECTED, MetricsCollected
+from contracts.messages import spec
 from services.infra.alerts import Alerts
 from services.infra.models import Alert, Deployment, MetricPoint, Replica
 from services.infra.settings import InfraSettings
@@ -106,6 +110,21 @@ class Monitor:
                     point.requests += total["requests"]
                     point.errors += total["errors"]
                     point.latency = add_buckets(point.latency or {}, total["latency"])
+                    self._announce(uow, deployment_id, bucket, total)
+
+    def _announce(self, uow: UnitOfWork, deployment_id: str, bucket: int, total: dict[str, Any]) -> None:
+        """Tell live pages that new numbers are in (they refetch the series they show)."""
+        data = MetricsCollected(
+            deployment_id=deployment_id,
+            bucket=datetime.fromtimestamp(bucket, UTC),
+            requests=total["requests"],
+            errors=total["errors"],
+        )
+        uow.record(
+            spec(METRICS_COLLECTED).envelope(
+                source=self.service.source, correlation_id=deployment_id, actor=SYSTEM_ACTOR, data=data
+            )
+        )
 
     async def check_drift(self, owned: list[str]) -> None:
         """Read each deployment's drift from its replicas; raise an alert where it drifted."""

@@ -74,6 +74,11 @@ class TestServing:
             assert sum(p["requests"] for p in series["points"]) == 200
             overall = (await http.get("/api/monitoring/metrics?window=600&step=60")).json()
             assert overall["totals"]["requests"] == 200
+            # Live pages hear of new numbers: one event per collection that found traffic, adding up.
+            bus = platform.services["infra"].bus
+            deployment_id = deployment["deployment_id"]
+            collected = await events(bus, f"evt.infra.metrics.collected.{deployment_id}")
+            assert collected and sum(e["data"]["requests"] for e in collected) == 200
 
     async def test_an_unmodified_triton_client_gets_correct_answers(
         self, infra_platform: Any, digit_models: list[Path], mnist: Mnist

@@ -141,7 +141,6 @@ export function applyEvent(client: QueryClient, event: LiveEvent): void {
 
   if (service === "infra" && aggregate === "metrics") {
     void client.invalidateQueries({ queryKey: ["metrics"] });
-    void client.invalidateQueries({ queryKey: ["deployments"] });
     return;
   }
 
