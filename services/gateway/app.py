@@ -117,5 +117,7 @@ def _serve_web(app: FastAPI, settings: GatewaySettings) -> None:
             return problems.problem(404, detail if not path.startswith(("api/", "ws/")) else "not found")
         target = (dist / path).resolve()
         if path and target.is_file() and target.is_relative_to(dist):
-            return FileResponse(target)
-        return FileResponse(dist / "index.html")
+            # Vite names built assets by their content hash: they never change under one name.
+            cache = "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
+            return FileResponse(target, headers={"Cache-Control": cache})
+        return FileResponse(dist / "index.html", headers={"Cache-Control": "no-cache"})
