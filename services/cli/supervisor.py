@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from contracts.subjects import SERVICES
+from ml import samples
 from services.cli.children import spawn, terminate
 from services.cli.nats_auth import generate_passwords
 from services.cli.natsd import nats_server_config_argv, write_embedded_config
@@ -124,6 +125,7 @@ class Supervisor:
             self.say(f"error: port {self.port} is in use; pick another with --port or MLOPS_PORT")
             return 2
         self.home.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self._install_samples)
         self.plan()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -148,6 +150,13 @@ class Supervisor:
         await self._shutdown()
         self.say("stopped; no process left running")
         return 0
+
+    def _install_samples(self) -> None:
+        """The datasets a run without data trains on, so a new ``MLOPS_HOME`` works at once."""
+        try:
+            samples.install(self.home)
+        except (samples.SampleError, OSError, ImportError) as error:
+            self.say(f"warning: the sample datasets are not installed ({error}); give runs a data source")
 
     async def _start(self, child: Child) -> None:
         child.process = await spawn(child.argv, child.env, child.log)

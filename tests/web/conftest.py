@@ -62,6 +62,29 @@ class Platform:
         self.csrf = answer.json()["csrf_token"]
         self.api.headers["X-CSRF-Token"] = self.csrf
 
+    def train_table(self, model_name: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A finished run of the table classifier on the breast-cancer sample (seconds)."""
+        body = {
+            "workflow_params": {
+                "model_type": "tabular_sklearn_classifier",
+                "model_name": model_name,
+                "training": {"epochs": 1, "params": params},
+            }
+        }
+        answer = self.api.post("/api/mlops/execute_workflow", json=body)
+        assert answer.status_code == 200, answer.text
+        job_id = answer.json()["job_id"]
+        run: dict[str, Any] = self.wait_for(
+            f"/api/workflows/runs/{job_id}",
+            lambda r: (
+                r["status"] in ("failed", "cancelled") or (r["status"] == "succeeded" and r["model_id"])
+            ),
+            240,
+            f"run {job_id} to finish",
+        )
+        assert run["status"] == "succeeded", run
+        return run
+
     def wait_for(self, path: str, check: Any, timeout: float, what: str) -> Any:
         deadline = time.monotonic() + timeout
         last: Any = None
@@ -119,6 +142,15 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
                 process.wait(60)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def cancer(platform: Platform) -> list[dict[str, Any]]:
+    """Two finished runs, so two versions, of the table model ``cancer``."""
+    return [
+        platform.train_table("cancer", {"estimator": "logistic_regression"}),
+        platform.train_table("cancer", {"estimator": "random_forest", "n_estimators": 20}),
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ import {
   IconRocket,
   IconSettings,
   IconSun,
+  IconUser,
   IconUsers,
 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
@@ -195,10 +196,10 @@ function UserMenu() {
   return (
     <Menu position="bottom-end" width={220} withinPortal>
       <Menu.Target>
-        <UnstyledButton aria-label={`User menu for ${me.username}`} data-testid="user-menu">
+        <UnstyledButton aria-label={`${me.username}: user menu`} data-testid="user-menu">
           <Group gap={6} wrap="nowrap">
-            <Avatar size={30} radius="xl" color="blue">
-              {me.username.slice(0, 2).toUpperCase()}
+            <Avatar size={30} radius="xl" color="blue" aria-hidden>
+              <IconUser size={18} />
             </Avatar>
             <Text size="sm" fw={500} visibleFrom="sm">
               {me.username}
