@@ -12,12 +12,17 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from ml import samples
 from tests.web.conftest import Platform, look, settle, sign_in
 
 pytestmark = pytest.mark.slow
+
+
+def nav(page: Page, name: str) -> Locator:
+    """A link of the main navigation."""
+    return page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=name, exact=True)
 
 
 def stat(page: Page, name: str) -> float:
@@ -46,7 +51,7 @@ def test_train_watch_register_deploy_and_predict(
     look(page, artifacts, "dashboard-empty")
     succeeded_before = stat(page, "succeeded")
 
-    page.get_by_role("link", name="New workflow").click()
+    nav(page, "New workflow").click()
     expect(page).to_have_url(re.compile(r"/workflows/new$"))
     page.get_by_role("textbox", name="Model type").click()
     page.get_by_role("option", name=re.compile("Handwritten digits")).click()
@@ -68,11 +73,11 @@ def test_train_watch_register_deploy_and_predict(
     expect(page.get_by_label("Run log")).to_contain_text("epoch", ignore_case=True)
     look(page, artifacts, "run-succeeded")
 
-    page.get_by_role("link", name="Registry").click()
+    nav(page, "Registry").click()
     expect(page.get_by_role("link", name="digits")).to_be_visible()
     look(page, artifacts, "registry")
 
-    page.get_by_role("link", name="Deployments").click()
+    nav(page, "Deployments").click()
     row = page.get_by_role("row").filter(has_text="digits")
     expect(row.get_by_text("ready")).to_be_visible(timeout=90_000)
     look(page, artifacts, "deployments")
@@ -85,7 +90,7 @@ def test_train_watch_register_deploy_and_predict(
     expect(page.get_by_test_id("prediction-result")).to_contain_text(f"Prediction: {label}")
     look(page, artifacts, "deployment-detail")
 
-    page.get_by_role("link", name="Dashboard").click()
+    nav(page, "Dashboard").click()
     expect(page.get_by_test_id("stat-succeeded")).to_contain_text(str(int(succeeded_before) + 1))
     # The replica's count reaches the dashboard with the next collection (every 5 s), live.
     expect(page.get_by_test_id("stat-requests")).not_to_have_text(re.compile(r"^\D*0\D*$"), timeout=30_000)
@@ -177,9 +182,9 @@ def test_a_viewer_sees_no_edit_buttons_and_the_api_refuses_them_anyway(
     )
     assert created.status_code in (200, 201), created.text
     sign_in(page, "vera", "viewer-password-1")
-    expect(page.get_by_role("link", name="Runs")).to_be_visible()
-    expect(page.get_by_role("link", name="New workflow")).to_have_count(0)
-    expect(page.get_by_role("link", name="Users")).to_have_count(0)
+    expect(nav(page, "Runs")).to_be_visible()
+    expect(nav(page, "New workflow")).to_have_count(0)
+    expect(nav(page, "Users")).to_have_count(0)
 
     page.goto("/models/cancer")
     expect(page.get_by_role("heading", level=1)).to_contain_text("cancer")

@@ -1,4 +1,4 @@
-import { createTheme } from "@mantine/core";
+import { createTheme, Notification } from "@mantine/core";
 
 export const theme = createTheme({
   primaryColor: "blue",
@@ -8,4 +8,11 @@ export const theme = createTheme({
   fontFamily:
     "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
   headings: { fontWeight: "650" },
+  components: {
+    // Toasts: a named close button, and body text in the page's text colour (gray-6 is too pale).
+    Notification: Notification.extend({
+      defaultProps: { closeButtonProps: { "aria-label": "Dismiss notification" } },
+      styles: { description: { color: "var(--mantine-color-text)" } },
+    }),
+  },
 });
