@@ -1,4 +1,4 @@
-import { createTheme, Notification } from "@mantine/core";
+import { createTheme, Modal, Notification } from "@mantine/core";
 
 export const theme = createTheme({
   primaryColor: "blue",
@@ -9,6 +9,7 @@ export const theme = createTheme({
     "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
   headings: { fontWeight: "650" },
   components: {
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" } } }),
     // Toasts: a named close button, and body text in the page's text colour (gray-6 is too pale).
     Notification: Notification.extend({
       defaultProps: { closeButtonProps: { "aria-label": "Dismiss notification" } },
