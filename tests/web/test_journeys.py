@@ -53,7 +53,7 @@ def test_train_watch_register_deploy_and_predict(
 
     nav(page, "New workflow").click()
     expect(page).to_have_url(re.compile(r"/workflows/new$"))
-    page.get_by_role("textbox", name="Model type").click()
+    page.get_by_role("combobox", name="Model type").click()
     page.get_by_role("option", name=re.compile("Handwritten digits")).click()
     page.get_by_label("Epochs").fill("1")
     page.get_by_label("Model name").fill("digits")

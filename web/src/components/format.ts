@@ -37,6 +37,7 @@ export function formatPercent(value: number | null | undefined, digits = 1): str
   return `${(value * 100).toFixed(digits)} %`;
 }
 
+/** Ids start with a timestamp, so their end tells apart things made close together. */
 export function shortId(id: string | null | undefined): string {
-  return id ? id.slice(0, 8) : "—";
+  return id ? id.slice(-8) : "—";
 }

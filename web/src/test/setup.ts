@@ -26,3 +26,9 @@ class NoopObserver {
 }
 (globalThis as { ResizeObserver?: unknown }).ResizeObserver ??= NoopObserver;
 Element.prototype.scrollIntoView ??= () => undefined;
+// jsdom has no font loading API; Mantine's autosizing Textarea listens to it.
+if (!("fonts" in document)) {
+  Object.defineProperty(document, "fonts", {
+    value: { addEventListener: () => undefined, removeEventListener: () => undefined, ready: Promise.resolve() },
+  });
+}

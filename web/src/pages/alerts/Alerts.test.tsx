@@ -68,7 +68,7 @@ describe("Alerts", { timeout: 20000 }, () => {
     expect(within(card).getByText("warning")).toBeInTheDocument();
     expect(within(card).getByText("open")).toBeInTheDocument();
     expect(within(card).getByRole("link", { name: "Model digits" })).toHaveAttribute("href", "/models/digits");
-    expect(within(card).getByRole("link", { name: "Deployment dep12345" })).toHaveAttribute("href", "/deployments/dep1234567890");
+    expect(within(card).getByRole("link", { name: "Deployment 34567890" })).toHaveAttribute("href", "/deployments/dep1234567890");
     expect(within(card).getByText(/4 occurrences/)).toBeInTheDocument();
     const status = screen.getByRole("radiogroup", { name: "Status" });
     await userEvent.click(within(status).getByLabelText("Acknowledged"));

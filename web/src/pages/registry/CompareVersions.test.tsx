@@ -53,7 +53,7 @@ describe("CompareVersions", { timeout: 30000 }, () => {
     expect(within(estimator).getByText("differs")).toBeInTheDocument();
     expect(within(estimator).getByText("logistic_regression")).toBeInTheDocument();
     expect(await screen.findByText("data/other.csv")).toBeInTheDocument();
-    expect(screen.getByRole("link", { name: /Run job3aaaa that trained cancer v3/ })).toHaveAttribute("href", "/runs/job3aaaaaaaa");
+    expect(screen.getByRole("link", { name: /Run aaaaaaaa that trained cancer v3/ })).toHaveAttribute("href", "/runs/job3aaaaaaaa");
     expect(screen.getByRole("link", { name: "← cancer" })).toHaveAttribute("href", "/models/cancer");
   });
 

@@ -55,8 +55,8 @@ describe("ModelDetail", { timeout: 30000 }, () => {
     expect(screen.getByText("champion → v2")).toBeInTheDocument();
     expect(screen.getByText("team: oncology")).toBeInTheDocument();
     expect(screen.getByRole("img", { name: /Test accuracy: 91\.0 % at v1, 92\.0 % at v2, 93\.0 % at v3/ })).toBeInTheDocument();
-    expect(screen.getByRole("link", { name: /Run job3aaaa that trained version 3/ })).toHaveAttribute("href", "/runs/job3aaaaaaaa");
-    const deployment = await screen.findByRole("link", { name: /Deployment dep12345 of version 2/ });
+    expect(screen.getByRole("link", { name: /Run aaaaaaaa that trained version 3/ })).toHaveAttribute("href", "/runs/job3aaaaaaaa");
+    const deployment = await screen.findByRole("link", { name: /Deployment 34567890 of version 2/ });
     expect(deployment).toHaveAttribute("href", "/deployments/dep1234567890");
     expect(screen.getByText("2 of 2 ready")).toBeInTheDocument();
     expect(screen.getByText("Version 3 registered")).toBeInTheDocument();
