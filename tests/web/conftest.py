@@ -218,6 +218,7 @@ def axe_violations(page: Page) -> list[tuple[str, str, int, str]]:
 def look(page: Page, artifacts: Path, name: str, *, a11y: bool = True) -> None:
     """Screenshot the page (full length) and fail on serious accessibility violations."""
     settle(page)
+    page.mouse.move(0, 0)  # no hover state left from the last click in the picture
     page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
     if a11y:
         violations = axe_violations(page)
