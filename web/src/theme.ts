@@ -1,4 +1,4 @@
-import { createTheme, Modal, Notification } from "@mantine/core";
+import { createTheme, Modal, Notification, TableScrollContainer } from "@mantine/core";
 
 export const theme = createTheme({
   primaryColor: "blue",
@@ -10,6 +10,8 @@ export const theme = createTheme({
   headings: { fontWeight: "650" },
   components: {
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" } } }),
+    // A table wider than a phone scrolls sideways; keyboard users reach it by Tab and scroll with arrows.
+    TableScrollContainer: TableScrollContainer.extend({ defaultProps: { type: "native", tabIndex: 0 } }),
     // Toasts: a named close button, and body text in the page's text colour (gray-6 is too pale).
     Notification: Notification.extend({
       defaultProps: { closeButtonProps: { "aria-label": "Dismiss notification" } },
