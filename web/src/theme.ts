@@ -11,7 +11,9 @@ export const theme = createTheme({
   components: {
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" } } }),
     // A table wider than a phone scrolls sideways; keyboard users reach it by Tab and scroll with arrows.
-    TableScrollContainer: TableScrollContainer.extend({ defaultProps: { type: "native", tabIndex: 0 } }),
+    TableScrollContainer: TableScrollContainer.extend({
+      defaultProps: { scrollAreaProps: { viewportProps: { tabIndex: 0 } } },
+    }),
     // Toasts: a named close button, and body text in the page's text colour (gray-6 is too pale).
     Notification: Notification.extend({
       defaultProps: { closeButtonProps: { "aria-label": "Dismiss notification" } },

@@ -1,10 +1,9 @@
-import { ADMIN, fakeApi, reply, type Call } from "./fakeApi";
-
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway, type Call } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
 import { AdminTokens, MyTokens } from "./Tokens";
 
@@ -24,21 +23,23 @@ const token = (id: string, name: string, extra: object = {}) => ({
 describe("MyTokens", { timeout: 30_000 }, () => {
   it("creates a token and shows it once, then revokes one after confirming", async () => {
     const tokens = [token("t1", "ci", { last_used_at: new Date().toISOString() })];
-    const { calls } = fakeApi({
-      "GET /api/auth/me": ADMIN,
-      "GET /api/auth/tokens": () => tokens,
-      "POST /api/auth/tokens": (call: Call) => {
-        const body = call.body as { name: string };
-        const created = token("t2", body.name);
-        tokens.push(created);
-        return reply(201, { ...created, token: "mlops_t2secretsecretsecret" });
+    const { calls } = fakeGateway(
+      {
+        "GET /api/auth/tokens": () => ({ body: tokens }),
+        "POST /api/auth/tokens": (call: Call) => {
+          const body = call.body as { name: string };
+          const created = token("t2", body.name);
+          tokens.push(created);
+          return { status: 201, body: { ...created, token: "mlops_t2secretsecretsecret" } };
+        },
+        "DELETE /api/auth/tokens/t1": () => {
+          const revoked = { ...tokens[0]!, revoked_at: new Date().toISOString() };
+          tokens[0] = revoked;
+          return { body: revoked };
+        },
       },
-      "DELETE /api/auth/tokens/t1": () => {
-        const revoked = { ...tokens[0]!, revoked_at: new Date().toISOString() };
-        tokens[0] = revoked;
-        return revoked;
-      },
-    });
+      "admin",
+    );
     renderWithProviders(
       <AuthProvider>
         <MyTokens />
@@ -74,16 +75,20 @@ describe("MyTokens", { timeout: 30_000 }, () => {
 
 describe("AdminTokens", { timeout: 30_000 }, () => {
   it("shows the tokens of the user in the address", async () => {
-    fakeApi({
-      "GET /api/auth/me": ADMIN,
-      "GET /api/users": {
-        items: [{ id: "u-vera", username: "vera", role: "viewer", disabled: false, created_at: "2026-01-01T00:00:00Z", last_login_at: null }],
-        total: 1,
-        limit: 200,
-        offset: 0,
+    fakeGateway(
+      {
+        "GET /api/users": {
+          body: {
+            items: [{ id: "u-vera", username: "vera", role: "viewer", disabled: false, created_at: "2026-01-01T00:00:00Z", last_login_at: null }],
+            total: 1,
+            limit: 200,
+            offset: 0,
+          },
+        },
+        "GET /api/users/u-vera/tokens": { body: [token("t9", "notebook")] },
       },
-      "GET /api/users/u-vera/tokens": [token("t9", "notebook")],
-    });
+      "admin",
+    );
     renderWithProviders(
       <AuthProvider>
         <AdminTokens />

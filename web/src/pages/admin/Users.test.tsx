@@ -1,10 +1,9 @@
-import { ADMIN, fakeApi, reply, type Call } from "./fakeApi";
-
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway, type Call } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
 import { Users } from "./Users";
 
@@ -28,13 +27,18 @@ function render() {
 }
 
 function listing(users: object[]) {
-  return { items: users, total: users.length, limit: 50, offset: 0 };
+  return { body: { items: users, total: users.length, limit: 50, offset: 0 } };
 }
+
+/** The signed-in admin is one of the users listed: the page marks that row "you". */
+const SIGNED_IN = {
+  "GET /api/auth/me": { body: { user_id: "u-admin", username: "admin", role: "admin", via: "session", csrf_token: "csrf" } },
+};
 
 describe("Users", { timeout: 30_000 }, () => {
   it("lists users with role, status and sign-in", async () => {
-    fakeApi({
-      "GET /api/auth/me": ADMIN,
+    fakeGateway({
+      ...SIGNED_IN,
       "GET /api/users": listing([
         user("u-admin", "admin", "admin", { last_login_at: new Date().toISOString() }),
         user("u-vera", "vera", "viewer", { disabled: true }),
@@ -52,17 +56,17 @@ describe("Users", { timeout: 30_000 }, () => {
 
   it("adds a user and shows the API's refusal on the right field", async () => {
     const users = [user("u-admin", "admin", "admin")];
-    const { calls } = fakeApi({
-      "GET /api/auth/me": ADMIN,
+    const { calls } = fakeGateway({
+      ...SIGNED_IN,
       "GET /api/users": () => listing(users),
       "POST /api/users": (call: Call) => {
         const body = call.body as { username: string; role: string };
         if (body.username === "admin") {
-          return reply(409, { title: "Conflict", status: 409, detail: "a user named 'admin' exists", field: "username" });
+          return { status: 409, body: { title: "Conflict", status: 409, detail: "a user named 'admin' exists", field: "username" } };
         }
         const created = user("u-new", body.username, body.role);
         users.push(created);
-        return reply(201, created);
+        return { status: 201, body: created };
       },
     });
     render();
@@ -92,12 +96,12 @@ describe("Users", { timeout: 30_000 }, () => {
 
   it("deletes a user only after confirming", async () => {
     let users = [user("u-admin", "admin", "admin"), user("u-vera", "vera", "viewer")];
-    const { calls } = fakeApi({
-      "GET /api/auth/me": ADMIN,
+    const { calls } = fakeGateway({
+      ...SIGNED_IN,
       "GET /api/users": () => listing(users),
       "DELETE /api/users/u-vera": () => {
         users = users.filter((u) => u.id !== "u-vera");
-        return null;
+        return { status: 204 };
       },
     });
     render();
@@ -112,10 +116,10 @@ describe("Users", { timeout: 30_000 }, () => {
 
   it("changes a role after confirming", async () => {
     const users = [user("u-admin", "admin", "admin"), user("u-vera", "vera", "viewer")];
-    const { calls } = fakeApi({
-      "GET /api/auth/me": ADMIN,
+    const { calls } = fakeGateway({
+      ...SIGNED_IN,
       "GET /api/users": () => listing(users),
-      "PATCH /api/users/u-vera": (call: Call) => ({ ...users[1], ...(call.body as object) }),
+      "PATCH /api/users/u-vera": (call: Call) => ({ body: { ...users[1], ...(call.body as object) } }),
     });
     render();
     await userEvent.click(await screen.findByRole("combobox", { name: "Role of vera" }));

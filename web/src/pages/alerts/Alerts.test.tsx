@@ -1,10 +1,9 @@
-import { fakeApi } from "../deployments/testApi";
-
 import { configure, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
 import { Alerts } from "./Alerts";
 
@@ -55,14 +54,14 @@ const command = { command_id: "c1", correlation_id: "k1", type: "x", service: "i
 
 describe("Alerts", { timeout: 20000 }, () => {
   it("says what raises an alert when there is none", async () => {
-    fakeApi({ "GET /api/alerts": list([]) });
+    fakeGateway({ "GET /api/alerts": list([]) });
     page();
     expect(await screen.findByRole("heading", { name: "No alerts" })).toBeInTheDocument();
     expect(screen.getByText(/drift away from its training data/)).toBeInTheDocument();
   });
 
   it("lists alerts with severity, type, links and counts, and filters by status", async () => {
-    const { calls } = fakeApi({ "GET /api/alerts": list([DRIFT]) });
+    const { calls } = fakeGateway({ "GET /api/alerts": list([DRIFT]) });
     page();
     const card = await screen.findByRole("article", { name: "Drift detected" });
     expect(within(card).getByText("warning")).toBeInTheDocument();
@@ -72,11 +71,11 @@ describe("Alerts", { timeout: 20000 }, () => {
     expect(within(card).getByText(/4 occurrences/)).toBeInTheDocument();
     const status = screen.getByRole("radiogroup", { name: "Status" });
     await userEvent.click(within(status).getByLabelText("Acknowledged"));
-    await waitFor(() => expect(calls.some((c) => c.path === "/api/alerts" && c.search.includes("status=acknowledged"))).toBe(true));
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/alerts" && c.query.getAll("status").includes("acknowledged"))).toBe(true));
   });
 
   it("shows the drifted features and their scores in the details", async () => {
-    fakeApi({ "GET /api/alerts": list([DRIFT]), "GET /api/alerts/al1": { body: DRIFT } });
+    fakeGateway({ "GET /api/alerts": list([DRIFT]), "GET /api/alerts/al1": { body: DRIFT } });
     page();
     await userEvent.click(await screen.findByRole("button", { name: /Details/ }));
     const drawer = await screen.findByRole("dialog");
@@ -88,7 +87,7 @@ describe("Alerts", { timeout: 20000 }, () => {
   });
 
   it("acknowledges with a note", async () => {
-    const { calls } = fakeApi({ "GET /api/alerts": list([DRIFT]), "POST /api/alerts/al1/acknowledge": { body: command } });
+    const { calls } = fakeGateway({ "GET /api/alerts": list([DRIFT]), "POST /api/alerts/al1/acknowledge": { body: command } });
     page();
     await userEvent.click(await screen.findByRole("button", { name: "Acknowledge" }));
     const dialog = await screen.findByRole("dialog");
@@ -100,7 +99,7 @@ describe("Alerts", { timeout: 20000 }, () => {
   });
 
   it("explains a 409 when someone resolved it first", async () => {
-    fakeApi({
+    fakeGateway({
       "GET /api/alerts": list([DRIFT]),
       "POST /api/alerts/al1/resolve": { status: 409, body: { title: "Conflict", status: 409, detail: "alert al1 is already resolved" } },
     });
@@ -113,7 +112,7 @@ describe("Alerts", { timeout: 20000 }, () => {
   });
 
   it("hides Acknowledge and Resolve from viewers", async () => {
-    fakeApi({ "GET /api/alerts": list([DRIFT]) }, "viewer");
+    fakeGateway({ "GET /api/alerts": list([DRIFT]) }, "viewer");
     page();
     await screen.findByRole("article", { name: "Drift detected" });
     expect(screen.queryByRole("button", { name: "Acknowledge" })).not.toBeInTheDocument();

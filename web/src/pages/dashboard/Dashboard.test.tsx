@@ -1,15 +1,14 @@
-import { ADMIN, fakeApi, VIEWER, type Call } from "../admin/fakeApi";
-
 import { screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway, type Call } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
 import { Dashboard } from "./Dashboard";
 
 afterEach(() => localStorage.clear());
 
-const page = (items: unknown[] = [], total = items.length) => ({ items, total, limit: 50, offset: 0 });
+const page = (items: unknown[] = [], total = items.length) => ({ body: { items, total, limit: 50, offset: 0 } });
 
 const POINTS = Array.from({ length: 24 }, (_, hour) => ({
   at: `2026-01-01T${String(hour).padStart(2, "0")}:00:00Z`,
@@ -78,14 +77,16 @@ function render() {
 
 describe("Dashboard", { timeout: 30_000 }, () => {
   it("shows a new user the way to their first model instead of zeros", async () => {
-    fakeApi({
-      "GET /api/auth/me": ADMIN,
-      "GET /api/workflows/runs": runsByStatus({}),
-      "GET /api/models": page(),
-      "GET /api/deployments": page(),
-      "GET /api/events/recent": { items: [], seq: 0 },
-      "GET /api/model-types": [],
-    });
+    fakeGateway(
+      {
+        "GET /api/workflows/runs": runsByStatus({}),
+        "GET /api/models": page(),
+        "GET /api/deployments": page(),
+        "GET /api/events/recent": { body: { items: [], seq: 0 } },
+        "GET /api/model-types": { body: [] },
+      },
+      "admin",
+    );
     render();
     expect(await screen.findByRole("heading", { name: "Get started" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: /Train your first model/ })).toHaveAttribute("href", "/workflows/new");
@@ -94,14 +95,16 @@ describe("Dashboard", { timeout: 30_000 }, () => {
   });
 
   it("tells a viewer who can train instead of offering the button", async () => {
-    fakeApi({
-      "GET /api/auth/me": VIEWER,
-      "GET /api/workflows/runs": runsByStatus({}),
-      "GET /api/models": page(),
-      "GET /api/deployments": page(),
-      "GET /api/events/recent": { items: [], seq: 0 },
-      "GET /api/model-types": [],
-    });
+    fakeGateway(
+      {
+        "GET /api/workflows/runs": runsByStatus({}),
+        "GET /api/models": page(),
+        "GET /api/deployments": page(),
+        "GET /api/events/recent": { body: { items: [], seq: 0 } },
+        "GET /api/model-types": { body: [] },
+      },
+      "viewer",
+    );
     render();
     expect(await screen.findByText(/ask an editor or an admin to start a run/)).toBeInTheDocument();
     expect(screen.queryByRole("link", { name: /Train your first model/ })).not.toBeInTheDocument();
@@ -109,45 +112,51 @@ describe("Dashboard", { timeout: 30_000 }, () => {
   });
 
   it("counts runs, sums serving and lists deployments and activity", async () => {
-    const { calls } = fakeApi({
-      "GET /api/auth/me": ADMIN,
-      "GET /api/workflows/runs": runsByStatus({ running: 1, queued: 2, succeeded: 7, failed: 3 }),
-      "GET /api/models": page([MODEL]),
-      "GET /api/deployments": page([DEPLOYMENT]),
-      "GET /api/monitoring/metrics": {
-        deployment_id: null,
-        window_seconds: 86400,
-        step_seconds: 3600,
-        points: POINTS,
-        totals: {
-          requests: 2760,
-          errors: 5,
-          request_rate: 0.03,
-          error_rate: 5 / 2760,
-          latency_p50_ms: 3,
-          latency_p99_ms: 9,
-          drift_status: "drift",
-          open_alerts: 1,
-        },
-      },
-      "GET /api/alerts": page([], 1),
-      "GET /api/events/recent": {
-        seq: 10,
-        items: [
-          {
-            id: "e2",
-            seq: 2,
-            subject: "evt.infra.deployment.ready.dep1",
-            type: "infra.deployment.ready.v1",
-            source: "infra",
-            time: new Date().toISOString(),
-            actor: null,
-            data: { deployment_id: "dep1", model_name: "digits", model_version: 2 },
+    const { calls } = fakeGateway(
+      {
+        "GET /api/workflows/runs": runsByStatus({ running: 1, queued: 2, succeeded: 7, failed: 3 }),
+        "GET /api/models": page([MODEL]),
+        "GET /api/deployments": page([DEPLOYMENT]),
+        "GET /api/monitoring/metrics": {
+          body: {
+            deployment_id: null,
+            window_seconds: 86400,
+            step_seconds: 3600,
+            points: POINTS,
+            totals: {
+              requests: 2760,
+              errors: 5,
+              request_rate: 0.03,
+              error_rate: 5 / 2760,
+              latency_p50_ms: 3,
+              latency_p99_ms: 9,
+              drift_status: "drift",
+              open_alerts: 1,
+            },
           },
-        ],
+        },
+        "GET /api/alerts": page([], 1),
+        "GET /api/events/recent": {
+          body: {
+            seq: 10,
+            items: [
+              {
+                id: "e2",
+                seq: 2,
+                subject: "evt.infra.deployment.ready.dep1",
+                type: "infra.deployment.ready.v1",
+                source: "infra",
+                time: new Date().toISOString(),
+                actor: null,
+                data: { deployment_id: "dep1", model_name: "digits", model_version: 2 },
+              },
+            ],
+          },
+        },
+        "GET /api/model-types": { body: [{ name: "mnist_pytorch_cnn", title: "Handwritten digits (CNN)" }] },
       },
-      "GET /api/model-types": [{ name: "mnist_pytorch_cnn", title: "Handwritten digits (CNN)" }],
-    });
+      "admin",
+    );
     render();
     expect(await within(await screen.findByTestId("stat-running")).findByText("1")).toBeInTheDocument();
     expect(screen.getByTestId("stat-running")).toHaveTextContent("2 waiting in the queue");

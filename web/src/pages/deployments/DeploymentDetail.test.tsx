@@ -1,12 +1,12 @@
-import { DETAIL, fakeApi, SERIES } from "./testApi";
-
 import { configure, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { Route, Routes } from "react-router";
 import { describe, expect, it } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
+import { DETAIL, SERIES } from "./fixtures";
 import { DeploymentDetail } from "./DeploymentDetail";
 
 const WAIT = { timeout: 5000 };
@@ -31,7 +31,7 @@ const command = { command_id: "c1", correlation_id: "k1", type: "x", service: "i
 
 describe("DeploymentDetail", { timeout: 20000 }, () => {
   it("shows health, numbers, replicas and history", async () => {
-    fakeApi({ [`GET ${PATH}`]: { body: DETAIL }, [`GET ${PATH}/metrics`]: { body: SERIES } });
+    fakeGateway({ [`GET ${PATH}`]: { body: DETAIL }, [`GET ${PATH}/metrics`]: { body: SERIES } });
     page();
     expect(await screen.findByRole("heading", { level: 1, name: "digits v2" }, WAIT)).toBeInTheDocument();
     expect(screen.getByText("2 of 2")).toBeInTheDocument();
@@ -47,7 +47,7 @@ describe("DeploymentDetail", { timeout: 20000 }, () => {
   });
 
   it("says why a deployment is degraded", async () => {
-    fakeApi({
+    fakeGateway({
       [`GET ${PATH}`]: { body: { ...DETAIL, status: "degraded", replicas_ready: 1, reason: "replica r1 was killed by signal 9; restarting it" } },
       [`GET ${PATH}/metrics`]: { body: SERIES },
     });
@@ -57,7 +57,7 @@ describe("DeploymentDetail", { timeout: 20000 }, () => {
   });
 
   it("hides the editor's actions from viewers", async () => {
-    fakeApi({ [`GET ${PATH}`]: { body: DETAIL }, [`GET ${PATH}/metrics`]: { body: SERIES } }, "viewer");
+    fakeGateway({ [`GET ${PATH}`]: { body: DETAIL }, [`GET ${PATH}/metrics`]: { body: SERIES } }, "viewer");
     page();
     await screen.findByRole("heading", { level: 1, name: "digits v2" }, WAIT);
     expect(screen.queryByRole("button", { name: "Scale" })).not.toBeInTheDocument();
@@ -65,7 +65,7 @@ describe("DeploymentDetail", { timeout: 20000 }, () => {
   });
 
   it("scales after asking how many replicas", async () => {
-    const { calls } = fakeApi({
+    const { calls } = fakeGateway({
       [`GET ${PATH}`]: { body: DETAIL },
       [`GET ${PATH}/metrics`]: { body: SERIES },
       [`POST ${PATH}/scale`]: { body: command },
@@ -81,7 +81,7 @@ describe("DeploymentDetail", { timeout: 20000 }, () => {
   });
 
   it("rolls out a version chosen from the model's versions", async () => {
-    const { calls } = fakeApi({
+    const { calls } = fakeGateway({
       [`GET ${PATH}`]: { body: DETAIL },
       [`GET ${PATH}/metrics`]: { body: SERIES },
       "GET /api/mlops/models": {
@@ -108,7 +108,7 @@ describe("DeploymentDetail", { timeout: 20000 }, () => {
   });
 
   it("deletes only after confirmation", async () => {
-    const { calls } = fakeApi({
+    const { calls } = fakeGateway({
       [`GET ${PATH}`]: { body: DETAIL },
       [`GET ${PATH}/metrics`]: { body: SERIES },
       [`DELETE ${PATH}`]: { body: command },
@@ -122,7 +122,7 @@ describe("DeploymentDetail", { timeout: 20000 }, () => {
   });
 
   it("predicts an uploaded image and shows the class, probabilities and time", async () => {
-    const { calls } = fakeApi({
+    const { calls } = fakeGateway({
       [`GET ${PATH}`]: { body: DETAIL },
       [`GET ${PATH}/metrics`]: { body: SERIES },
       [`POST ${PATH}/predict`]: {
@@ -145,7 +145,7 @@ describe("DeploymentDetail", { timeout: 20000 }, () => {
   });
 
   it("shows the model's complaint when the input is wrong", async () => {
-    fakeApi({
+    fakeGateway({
       [`GET ${PATH}`]: { body: DETAIL },
       [`GET ${PATH}/metrics`]: { body: SERIES },
       [`POST ${PATH}/predict`]: { status: 400, body: { error: "image: not a PNG file" } },
@@ -159,7 +159,7 @@ describe("DeploymentDetail", { timeout: 20000 }, () => {
   });
 
   it("asks a table model for one value per feature column", async () => {
-    const { calls } = fakeApi({
+    const { calls } = fakeGateway({
       [`GET ${PATH}`]: { body: { ...DETAIL, model_name: "cancer", model_type: "tabular_sklearn_classifier" } },
       [`GET ${PATH}/metrics`]: { body: SERIES },
       [`GET ${PATH}/v2/models%2Fcancer`]: {

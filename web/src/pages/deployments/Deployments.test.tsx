@@ -1,10 +1,10 @@
-import { DEPLOYMENT, fakeApi, SERIES } from "./testApi";
-
 import { configure, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
+import { DEPLOYMENT, SERIES } from "./fixtures";
 import { Deployments } from "./Deployments";
 
 // Charts make the first render slow in jsdom.
@@ -21,7 +21,7 @@ function page() {
 
 describe("Deployments", () => {
   it("explains how to deploy when nothing is deployed", async () => {
-    fakeApi({ "GET /api/deployments": { body: { items: [], total: 0, limit: 200, offset: 0 } } });
+    fakeGateway({ "GET /api/deployments": { body: { items: [], total: 0, limit: 200, offset: 0 } } });
     page();
     expect(await screen.findByRole("heading", { name: "Nothing deployed yet" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Open the registry" })).toHaveAttribute("href", "/models");
@@ -29,7 +29,7 @@ describe("Deployments", () => {
   });
 
   it("lists deployments with status, replicas, policy and a link to each", async () => {
-    fakeApi({
+    fakeGateway({
       "GET /api/deployments": {
         body: {
           items: [DEPLOYMENT, { ...DEPLOYMENT, deployment_id: "dep2", status: "degraded", replicas_ready: 1, follow_production: false, reason: "replica r1 was killed by signal 9; restarting it" }],

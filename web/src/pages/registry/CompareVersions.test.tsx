@@ -1,10 +1,10 @@
-import { fakeGateway, version } from "./testApi";
-
 import { configure, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
+import { MODEL_TYPES, version } from "./fixtures";
 import { bestIndex, CompareVersions } from "./CompareVersions";
 
 configure({ asyncUtilTimeout: 8000 });
@@ -28,6 +28,7 @@ describe("CompareVersions", { timeout: 30000 }, () => {
     const v1 = version(1, "archived");
     const v3 = version(3, "production", { dataset: { sha256: "ffff", path: "/data/other.csv", rows: 100, source: "local_path" } });
     const { calls } = fakeGateway({
+      ...MODEL_TYPES,
       "GET /api/model-versions/compare": {
         body: {
           versions: [view(v1), view(v3)],
@@ -41,7 +42,7 @@ describe("CompareVersions", { timeout: 30000 }, () => {
     });
     page("/models/compare?ids=mv1,mv3");
     expect(await screen.findByRole("heading", { level: 1, name: "Compare versions" })).toBeInTheDocument();
-    expect(calls.find((c) => c.path === "/api/model-versions/compare")?.search.getAll("model_id")).toEqual(["mv1", "mv3"]);
+    expect(calls.find((c) => c.path === "/api/model-versions/compare")?.query.getAll("model_id")).toEqual(["mv1", "mv3"]);
     expect(await screen.findByText(/Different data/)).toBeInTheDocument();
     const accuracy = screen.getByRole("rowheader", { name: "Test accuracy" }).closest("tr") as HTMLElement;
     expect(within(accuracy).getByText("93.0 %")).toBeInTheDocument();
@@ -58,7 +59,7 @@ describe("CompareVersions", { timeout: 30000 }, () => {
   });
 
   it("asks for versions when fewer than two are given", async () => {
-    fakeGateway({});
+    fakeGateway(MODEL_TYPES);
     page("/models/compare?ids=mv1");
     expect(await screen.findByRole("heading", { name: "Pick the versions to compare" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Open the model registry" })).toHaveAttribute("href", "/models");
@@ -66,6 +67,7 @@ describe("CompareVersions", { timeout: 30000 }, () => {
 
   it("explains an unknown version", async () => {
     fakeGateway({
+      ...MODEL_TYPES,
       "GET /api/model-versions/compare": { status: 404, body: { title: "Not found", status: 404, detail: "no model version zz" } },
       "GET /api/model-versions/mv1": { body: version(1, "archived") },
     });

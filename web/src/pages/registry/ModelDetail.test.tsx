@@ -1,11 +1,11 @@
-import { command, fakeGateway, model, NO_DEPLOYMENTS } from "./testApi";
-
 import { configure, fireEvent, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { Route, Routes, useLocation } from "react-router";
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
+import { command, model, MODEL_TYPES, NO_DEPLOYMENTS } from "./fixtures";
 import { ModelDetail } from "./ModelDetail";
 
 configure({ asyncUtilTimeout: 8000 });
@@ -32,6 +32,7 @@ const EDITOR_BUTTONS = ["Deploy", "Promote", "Rollback", "Set alias"];
 describe("ModelDetail", { timeout: 30000 }, () => {
   it("shows the model, its versions, chart, timeline and deployments", async () => {
     fakeGateway({
+      ...MODEL_TYPES,
       "GET /api/models/cancer": { body: model() },
       "GET /api/deployments": {
         body: {
@@ -65,7 +66,7 @@ describe("ModelDetail", { timeout: 30000 }, () => {
   });
 
   it("shows viewers no edit buttons, but lets them compare", async () => {
-    fakeGateway({ "GET /api/models/cancer": { body: model() }, "GET /api/deployments": NO_DEPLOYMENTS }, "viewer");
+    fakeGateway({ ...MODEL_TYPES, "GET /api/models/cancer": { body: model() }, "GET /api/deployments": NO_DEPLOYMENTS }, "viewer");
     page();
     await screen.findByRole("heading", { level: 1, name: "cancer" });
     for (const name of [...EDITOR_BUTTONS, "Remove alias champion", "Actions for version 1", "Deploy a version"]) {
@@ -84,6 +85,7 @@ describe("ModelDetail", { timeout: 30000 }, () => {
   it("deploys a version and shows the API's field errors on the right input", async () => {
     let attempts = 0;
     const { calls } = fakeGateway({
+      ...MODEL_TYPES,
       "GET /api/models/cancer": { body: model() },
       "GET /api/deployments": NO_DEPLOYMENTS,
       "POST /api/mlops/deploy_model": () => {
@@ -123,6 +125,7 @@ describe("ModelDetail", { timeout: 30000 }, () => {
 
   it("offers only the status moves the registry allows, and promotes", async () => {
     const { calls } = fakeGateway({
+      ...MODEL_TYPES,
       "GET /api/models/cancer": { body: model() },
       "GET /api/deployments": NO_DEPLOYMENTS,
       "POST /api/mlops/promote_model": command(),
@@ -140,6 +143,7 @@ describe("ModelDetail", { timeout: 30000 }, () => {
 
   it("shows a 409 from the registry inside the promote window", async () => {
     fakeGateway({
+      ...MODEL_TYPES,
       "GET /api/models/cancer": { body: model() },
       "GET /api/deployments": NO_DEPLOYMENTS,
       "POST /api/mlops/promote_model": {
@@ -157,6 +161,7 @@ describe("ModelDetail", { timeout: 30000 }, () => {
 
   it("rolls back production to an earlier version", async () => {
     const { calls } = fakeGateway({
+      ...MODEL_TYPES,
       "GET /api/models/cancer": { body: model() },
       "GET /api/deployments": NO_DEPLOYMENTS,
       "POST /api/mlops/rollback_model": command(),
@@ -178,6 +183,7 @@ describe("ModelDetail", { timeout: 30000 }, () => {
 
   it("checks an alias name before saving it, and removes one", async () => {
     const { calls } = fakeGateway({
+      ...MODEL_TYPES,
       "GET /api/models/cancer": { body: model() },
       "GET /api/deployments": NO_DEPLOYMENTS,
       "PUT /api/models/cancer/aliases/candidate": command(),
@@ -199,6 +205,7 @@ describe("ModelDetail", { timeout: 30000 }, () => {
 
   it("says so when the model does not exist", async () => {
     fakeGateway({
+      ...MODEL_TYPES,
       "GET /api/models/cancer": { status: 404, body: { title: "Not found", status: 404, detail: "no model named cancer" } },
       "GET /api/deployments": NO_DEPLOYMENTS,
     });

@@ -1,10 +1,10 @@
-import { fakeGateway } from "./testApi";
-
 import { configure, fireEvent, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
+import { MODEL_TYPES } from "./fixtures";
 import { Models } from "./Models";
 
 configure({ asyncUtilTimeout: 5000 });
@@ -36,7 +36,7 @@ function page(route = "/models") {
 
 describe("Models", { timeout: 20000 }, () => {
   it("lists models with their versions, status and key metrics", async () => {
-    fakeGateway({ "GET /api/models": { body: { items: [SUMMARY], total: 1, limit: 25, offset: 0 } } });
+    fakeGateway({ ...MODEL_TYPES, "GET /api/models": { body: { items: [SUMMARY], total: 1, limit: 25, offset: 0 } } });
     page();
     const link = await screen.findByRole("link", { name: "cancer" });
     expect(link).toHaveAttribute("href", "/models/cancer");
@@ -52,7 +52,7 @@ describe("Models", { timeout: 20000 }, () => {
   });
 
   it("explains where models come from, with New workflow for editors", async () => {
-    fakeGateway({ "GET /api/models": { body: { items: [], total: 0, limit: 25, offset: 0 } } });
+    fakeGateway({ ...MODEL_TYPES, "GET /api/models": { body: { items: [], total: 0, limit: 25, offset: 0 } } });
     page();
     expect(await screen.findByRole("heading", { name: "No models registered yet" })).toBeInTheDocument();
     expect(screen.getByText(/as soon as a training run succeeds/)).toBeInTheDocument();
@@ -60,26 +60,27 @@ describe("Models", { timeout: 20000 }, () => {
   });
 
   it("shows viewers no New workflow button", async () => {
-    fakeGateway({ "GET /api/models": { body: { items: [], total: 0, limit: 25, offset: 0 } } }, "viewer");
+    fakeGateway({ ...MODEL_TYPES, "GET /api/models": { body: { items: [], total: 0, limit: 25, offset: 0 } } }, "viewer");
     page();
     expect(await screen.findByRole("heading", { name: "No models registered yet" })).toBeInTheDocument();
     expect(screen.queryByRole("link", { name: "New workflow" })).not.toBeInTheDocument();
   });
 
   it("sends the search and type filters to the API", async () => {
-    const { calls } = fakeGateway({ "GET /api/models": { body: { items: [SUMMARY], total: 1, limit: 25, offset: 0 } } });
+    const { calls } = fakeGateway({ ...MODEL_TYPES, "GET /api/models": { body: { items: [SUMMARY], total: 1, limit: 25, offset: 0 } } });
     page("/models?type=tabular_sklearn_classifier&sort=name");
     await screen.findByRole("link", { name: "cancer" });
     fireEvent.change(screen.getByLabelText("Search models"), { target: { value: "canc" } });
     await screen.findByRole("link", { name: "cancer" });
-    await expect.poll(() => calls.filter((c) => c.path === "/api/models").at(-1)?.search.get("q"), { timeout: 3000 }).toBe("canc");
+    await expect.poll(() => calls.filter((c) => c.path === "/api/models").at(-1)?.query.get("q"), { timeout: 3000 }).toBe("canc");
     const last = calls.filter((c) => c.path === "/api/models").at(-1);
-    expect(last?.search.get("model_type")).toBe("tabular_sklearn_classifier");
-    expect(last?.search.get("sort")).toBe("name");
+    expect(last?.query.get("model_type")).toBe("tabular_sklearn_classifier");
+    expect(last?.query.get("sort")).toBe("name");
   });
 
   it("lists versions with a status filter in the versions view", async () => {
     const { calls } = fakeGateway({
+      ...MODEL_TYPES,
       "GET /api/mlops/models": {
         body: {
           models: [
@@ -95,7 +96,7 @@ describe("Models", { timeout: 20000 }, () => {
     });
     page("/models?view=versions&status=production");
     expect(await screen.findByRole("link", { name: "Open run of cancer version 2" })).toHaveAttribute("href", "/runs/job2");
-    expect(calls.find((c) => c.path === "/api/mlops/models")?.search.getAll("status")).toEqual(["production"]);
+    expect(calls.find((c) => c.path === "/api/mlops/models")?.query.getAll("status")).toEqual(["production"]);
     expect(screen.getByText("1 of 1 versions")).toBeInTheDocument();
   });
 });

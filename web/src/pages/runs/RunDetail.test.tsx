@@ -1,5 +1,3 @@
-import { fakeGateway } from "./fakeGateway";
-
 import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { Route, Routes } from "react-router";
@@ -7,6 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
 import { applyEvent, type LiveEvent } from "../../live/events";
+import { fakeGateway } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
 import { LOG, MODEL_TYPE, RUN } from "./fixtures";
 import { RunDetail } from "./RunDetail";

@@ -1,11 +1,10 @@
-import { fakeGateway } from "./fakeGateway";
-
 import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
 import { applyEvent } from "../../live/events";
+import { fakeGateway } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
 import { MODEL_TYPE, RUN } from "./fixtures";
 import { Runs } from "./Runs";

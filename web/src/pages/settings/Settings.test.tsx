@@ -1,10 +1,9 @@
-import { ADMIN, fakeApi, reply, VIEWER } from "../admin/fakeApi";
-
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
 import { Settings } from "./Settings";
 
@@ -75,11 +74,13 @@ function render() {
 describe("Settings", { timeout: 30_000 }, () => {
   it("shows a set secret by its last characters and sends only what changed", async () => {
     const all = settings();
-    const { calls } = fakeApi({
-      "GET /api/auth/me": ADMIN,
-      "GET /api/settings": all,
-      "PUT /api/settings/llm": { ...all.llm, anthropic_api_key: { set: true, last4: "…WXYZ" } },
-    });
+    const { calls } = fakeGateway(
+      {
+        "GET /api/settings": { body: all },
+        "PUT /api/settings/llm": { body: { ...all.llm, anthropic_api_key: { set: true, last4: "…WXYZ" } } },
+      },
+      "admin",
+    );
     render();
     const llm = await screen.findByRole("region", { name: "LLM keys" });
     expect(within(llm).getByText(/Currently set, ends in …abcd/)).toBeInTheDocument();
@@ -98,11 +99,13 @@ describe("Settings", { timeout: 30_000 }, () => {
 
   it("clears a secret with an explicit null", async () => {
     const all = settings();
-    const { calls } = fakeApi({
-      "GET /api/auth/me": ADMIN,
-      "GET /api/settings": all,
-      "PUT /api/settings/llm": { ...all.llm, openai_api_key: unset },
-    });
+    const { calls } = fakeGateway(
+      {
+        "GET /api/settings": { body: all },
+        "PUT /api/settings/llm": { body: { ...all.llm, openai_api_key: unset } },
+      },
+      "admin",
+    );
     render();
     const llm = await screen.findByRole("region", { name: "LLM keys" });
     await userEvent.click(within(llm).getByRole("button", { name: "Clear OpenAI API key" }));
@@ -113,17 +116,22 @@ describe("Settings", { timeout: 30_000 }, () => {
   });
 
   it("puts the API's field error on the input", async () => {
-    fakeApi({
-      "GET /api/auth/me": ADMIN,
-      "GET /api/settings": settings({ artifact_store: { kind: "s3" } }),
-      "PUT /api/settings/artifact_store": reply(422, {
-        title: "Invalid request",
-        status: 422,
-        detail: "bucket: must be an S3 bucket name",
-        field: "bucket",
-        errors: [{ field: "bucket", message: "must be an S3 bucket name" }],
-      }),
-    });
+    fakeGateway(
+      {
+        "GET /api/settings": { body: settings({ artifact_store: { kind: "s3" } }) },
+        "PUT /api/settings/artifact_store": {
+          status: 422,
+          body: {
+            title: "Invalid request",
+            status: 422,
+            detail: "bucket: must be an S3 bucket name",
+            field: "bucket",
+            errors: [{ field: "bucket", message: "must be an S3 bucket name" }],
+          },
+        },
+      },
+      "admin",
+    );
     render();
     const store = await screen.findByRole("region", { name: "Artifact store" });
     const bucket = within(store).getByLabelText("Bucket");
@@ -135,7 +143,7 @@ describe("Settings", { timeout: 30_000 }, () => {
   });
 
   it("shows viewers the settings read-only, secrets masked", async () => {
-    fakeApi({ "GET /api/auth/me": VIEWER, "GET /api/settings": settings() });
+    fakeGateway({ "GET /api/settings": { body: settings() } }, "viewer");
     render();
     expect(await screen.findByText(/Only admins can change settings/)).toBeInTheDocument();
     const llm = await screen.findByRole("region", { name: "LLM keys" });

@@ -1,5 +1,3 @@
-import { fakeGateway } from "../runs/fakeGateway";
-
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { Route, Routes, useParams } from "react-router";
@@ -9,6 +7,7 @@ import { describe, expect, it, vi } from "vitest";
 vi.setConfig({ testTimeout: 30_000 });
 
 import { AuthProvider } from "../../auth/AuthProvider";
+import { fakeGateway } from "../../test/fakeGateway";
 import { renderWithProviders } from "../../test/render";
 import { MODEL_TYPE, RUN, TABLE_TYPE } from "../runs/fixtures";
 import { CreateWorkflow } from "./CreateWorkflow";
