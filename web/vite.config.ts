@@ -20,5 +20,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ["src/test/setup.ts"],
     css: false,
+    // One environment for all files: twice as fast; each test file sets its own fakes up.
+    isolate: false,
   },
 });
