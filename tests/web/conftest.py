@@ -1,7 +1,8 @@
 """Browser journeys: Debian's Chromium, driven by Playwright, against a real ``mlops up``.
 
-One platform for the session (embedded NATS, SQLite, the five services, the built UI), a fresh
-browser context per test. Screenshots of every page land in ``$MLOPS_TEST_ARTIFACTS`` (default
+One platform (embedded NATS, SQLite, the five services, the built UI) and one browser for this
+package, both gone before the next package's tests (the sync Playwright driver holds an event loop
+that pytest-asyncio's tests cannot share); a fresh browser context per test. Screenshots of every page land in ``$MLOPS_TEST_ARTIFACTS`` (default
 ``test-artifacts/web``); every page is checked with axe-core for serious accessibility violations.
 """
 
@@ -103,7 +104,7 @@ def artifacts() -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     if not (REPO / "web" / "dist" / "index.html").is_file():
         pytest.fail("the web UI is not built: run scripts/setup (it runs npm ci and npm run build in web/)")
@@ -144,7 +145,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
                 process.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cancer(platform: Platform) -> list[dict[str, Any]]:
     """Two finished runs, so two versions, of the table model ``cancer``."""
     return [
@@ -153,13 +154,13 @@ def cancer(platform: Platform) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/install-chromium.sh installs Debian's chromium")
