@@ -1,25 +1,28 @@
 import { Center, Loader } from "@mantine/core";
-import type { ReactNode } from "react";
+import { lazy, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
 
 import { useAuth, useCan, type Role } from "./auth/AuthProvider";
 import { Empty } from "./components/Page";
 import { Shell } from "./layout/Shell";
 import { LiveProvider } from "./live/LiveProvider";
-import { AdminTokens, MyTokens } from "./pages/admin/Tokens";
-import { Users } from "./pages/admin/Users";
-import { Alerts } from "./pages/alerts/Alerts";
 import { SignIn } from "./pages/auth/SignIn";
-import { Dashboard } from "./pages/dashboard/Dashboard";
-import { DeploymentDetail } from "./pages/deployments/DeploymentDetail";
-import { Deployments } from "./pages/deployments/Deployments";
-import { CompareVersions } from "./pages/registry/CompareVersions";
-import { ModelDetail } from "./pages/registry/ModelDetail";
-import { Models } from "./pages/registry/Models";
-import { RunDetail } from "./pages/runs/RunDetail";
-import { Runs } from "./pages/runs/Runs";
-import { Settings } from "./pages/settings/Settings";
-import { CreateWorkflow } from "./pages/workflows/CreateWorkflow";
+
+// Each area is its own chunk, loaded when first opened: the first page needs a fraction of the app.
+const AdminTokens = lazy(() => import("./pages/admin/Tokens").then((m) => ({ default: m.AdminTokens })));
+const MyTokens = lazy(() => import("./pages/admin/Tokens").then((m) => ({ default: m.MyTokens })));
+const Users = lazy(() => import("./pages/admin/Users").then((m) => ({ default: m.Users })));
+const Alerts = lazy(() => import("./pages/alerts/Alerts").then((m) => ({ default: m.Alerts })));
+const Dashboard = lazy(() => import("./pages/dashboard/Dashboard").then((m) => ({ default: m.Dashboard })));
+const DeploymentDetail = lazy(() => import("./pages/deployments/DeploymentDetail").then((m) => ({ default: m.DeploymentDetail })));
+const Deployments = lazy(() => import("./pages/deployments/Deployments").then((m) => ({ default: m.Deployments })));
+const CompareVersions = lazy(() => import("./pages/registry/CompareVersions").then((m) => ({ default: m.CompareVersions })));
+const ModelDetail = lazy(() => import("./pages/registry/ModelDetail").then((m) => ({ default: m.ModelDetail })));
+const Models = lazy(() => import("./pages/registry/Models").then((m) => ({ default: m.Models })));
+const RunDetail = lazy(() => import("./pages/runs/RunDetail").then((m) => ({ default: m.RunDetail })));
+const Runs = lazy(() => import("./pages/runs/Runs").then((m) => ({ default: m.Runs })));
+const Settings = lazy(() => import("./pages/settings/Settings").then((m) => ({ default: m.Settings })));
+const CreateWorkflow = lazy(() => import("./pages/workflows/CreateWorkflow").then((m) => ({ default: m.CreateWorkflow })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { me, loading } = useAuth();

@@ -4,7 +4,9 @@ import {
   Avatar,
   Badge,
   Burger,
+  Center,
   Group,
+  Loader,
   Menu,
   NavLink,
   ScrollArea,
@@ -32,7 +34,7 @@ import {
   IconUsers,
 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import { Suspense, type ReactNode } from "react";
 import { Link, Outlet, useLocation, useNavigate } from "react-router";
 
 import { api, unwrap } from "../api/client";
@@ -155,7 +157,15 @@ export function Shell() {
       <AppShell.Main>
         <LinkBanner />
         <main id="main" tabIndex={-1} style={{ outline: "none" }}>
-          <Outlet />
+          <Suspense
+            fallback={
+              <Center py="xl">
+                <Loader size="sm" aria-label="Loading the page" />
+              </Center>
+            }
+          >
+            <Outlet />
+          </Suspense>
         </main>
       </AppShell.Main>
     </AppShell>
