@@ -6,19 +6,8 @@ import { Link } from "react-router";
 import { formatDate, formatNumber, formatPercent, shortId } from "../../components/format";
 import { StatusBadge } from "../../components/StatusBadge";
 import { detailNumber, sentence, detailText, featureScores, thresholds, type AlertView } from "./alertText";
+import { Fact } from "../../components/Facts";
 
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <Stack gap={2}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {label}
-      </Text>
-      <Text size="sm" component="div">
-        {children}
-      </Text>
-    </Stack>
-  );
-}
 
 function DriftDetails({ details }: { details: Record<string, unknown> }) {
   const scores = featureScores(details);

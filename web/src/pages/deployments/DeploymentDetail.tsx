@@ -1,7 +1,6 @@
 import { Alert, Anchor, Breadcrumbs, Code, Paper, SimpleGrid, Stack, Text } from "@mantine/core";
 import { IconAlertTriangle, IconInfoCircle } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
-import type { ReactNode } from "react";
 import { Link, useParams } from "react-router";
 
 import { api, unwrap } from "../../api/client";
@@ -16,19 +15,8 @@ import { EndpointCopy } from "./EndpointCopy";
 import { MetricsPanel } from "./MetricsPanel";
 import { HistoryTimeline, ReplicasTable } from "./ReplicasAndHistory";
 import { TryIt } from "./TryIt";
+import { Fact } from "../../components/Facts";
 
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <Stack gap={2}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {label}
-      </Text>
-      <Text size="sm" component="div">
-        {children}
-      </Text>
-    </Stack>
-  );
-}
 
 function Summary({ deployment }: { deployment: DeploymentFull }) {
   const d = deployment;

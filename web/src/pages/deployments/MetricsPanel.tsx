@@ -7,6 +7,7 @@ import { keys } from "../../api/keys";
 import { formatNumber, formatPercent } from "../../components/format";
 import { QueryState } from "../../components/Page";
 import { fetchMetrics, WINDOWS, type MetricsPoint, type Series, type TimeWindow } from "./api";
+import { Stat } from "../../components/Facts";
 
 /** PSI at or above this is drift (MLOPS_PSI_THRESHOLD's default). */
 const PSI_THRESHOLD = 0.25;
@@ -45,23 +46,6 @@ function peak(points: MetricsPoint[], pick: (p: MetricsPoint) => number | null |
   return values.length ? Math.max(...values) : null;
 }
 
-function Stat({ label, value, hint, color }: { label: string; value: ReactNode; hint?: ReactNode; color?: string }) {
-  return (
-    <Paper withBorder p="md" radius="md">
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {label}
-      </Text>
-      <Text fz={22} fw={700} mt={4} c={color}>
-        {value}
-      </Text>
-      {hint && (
-        <Text size="xs" c="dimmed" mt={2}>
-          {hint}
-        </Text>
-      )}
-    </Paper>
-  );
-}
 
 function ChartCard({ title, summary, children }: { title: string; summary: string; children: ReactNode }) {
   return (

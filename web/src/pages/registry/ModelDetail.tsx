@@ -5,7 +5,6 @@ import {
   Card,
   Grid,
   Group,
-  Paper,
   SimpleGrid,
   Stack,
   Text,
@@ -24,7 +23,7 @@ import {
   IconX,
 } from "@tabler/icons-react";
 import { useMutation } from "@tanstack/react-query";
-import { type ReactNode, useState } from "react";
+import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 
 import { api, unwrap } from "../../api/client";
@@ -44,26 +43,10 @@ import { RollbackModal } from "./RollbackModal";
 import { Tag } from "./Tag";
 import { type VersionAction, VersionsTable } from "./VersionsTable";
 import { VersionTimeline } from "./VersionTimeline";
+import { Stat } from "../../components/Facts";
 
 type Dialog = { kind: "deploy" | "promote" | "rollback" | "alias"; versionId?: string } | null;
 
-function Stat({ label, value, hint }: { label: string; value: ReactNode; hint?: ReactNode }) {
-  return (
-    <Paper withBorder p="md" radius="md">
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {label}
-      </Text>
-      <Text fz={22} fw={700} mt={4}>
-        {value}
-      </Text>
-      {hint && (
-        <Text size="xs" c="dimmed" mt={2}>
-          {hint}
-        </Text>
-      )}
-    </Paper>
-  );
-}
 
 function AliasBadge({ model, alias, version, canEdit }: { model: string; alias: string; version: number; canEdit: boolean }) {
   const refresh = useRefreshRegistry();
